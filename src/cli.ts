@@ -1,0 +1,228 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { checkGivenAnswers, type GivenAnswers } from './answers.js';
+import { ExitCode, UserError, type ExitCodeValue } from './errors.js';
+import { removeTemporaries } from './interrupt.js';
+import { generatorVersion } from './package.js';
+import { sayError } from './ui.js';
+
+/** Arguments → one command. Everything else lives in the command modules. */
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const answerOptions = {
+  consumer: { type: 'string' },
+  freshness: { type: 'string' },
+  intake: { type: 'string' },
+  delivery: { type: 'string' },
+  ci: { type: 'string' },
+} satisfies Options;
+
+const help = { help: { type: 'boolean', short: 'h' } } satisfies Options;
+
+const commands = {
+  new: {
+    usage: 'steel-thread new [dir] [options]',
+    summary: 'interview, recommend a delivery form, generate the project (the default command)',
+    positionals: 1,
+    options: {
+      ...answerOptions,
+      name: { type: 'string' },
+      package: { type: 'string' },
+      answers: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+      'dry-run': { type: 'boolean' },
+      'no-git': { type: 'boolean' },
+      verify: { type: 'boolean' },
+      force: { type: 'boolean' },
+      templates: { type: 'string' },
+      ...help,
+    },
+    help: `Options:
+  --consumer service|people|analysts   who uses the model's output
+  --freshness realtime|daily|weekly    how fresh a prediction must be
+  --intake api|files|database          how they take data in today (optional; refines the reasons)
+  --delivery api|csv|table             choose the delivery form directly (skips the recommendation)
+  --ci github|gitlab                   CI provider (default github)
+  --name TEXT                          display name (default: the folder's name)
+  --package NAME                       Python package name (default: made from the name)
+  --answers FILE                       answers as JSON: {"consumer": "people", ...}; flags win
+  -y, --yes                            take the recommended or default answer for the rest
+  --dry-run                            show what would be written; write nothing
+  --no-git                             no git init, no first commit
+  --verify                             run the project's make test and make thread afterwards
+  --force                              write into a non-empty folder (lists what it overwrites; deletes nothing)
+  --templates DIR                      use this template set instead of the built-in one`,
+  },
+  update: {
+    usage: 'steel-thread update [dir] [options]',
+    summary: 're-render with the stored answers (plus changed ones) and merge, losing nothing',
+    positionals: 1,
+    options: {
+      ...answerOptions,
+      'dry-run': { type: 'boolean' },
+      'allow-dirty': { type: 'boolean' },
+      templates: { type: 'string' },
+      ...help,
+    },
+    help: `Options:
+  --consumer, --freshness, --intake,   change an answer; the project moves to it the same careful way
+  --delivery, --ci                     (--delivery table moves a CSV project to table export)
+  --dry-run                            show the plan per file; write nothing
+  --allow-dirty                        run even when the git work tree has uncommitted changes
+  --templates DIR                      use this template set instead of the built-in one`,
+  },
+  check: {
+    usage: 'steel-thread check [dir] [options]',
+    summary: 'exit 6 when the project is behind these templates, 0 when current',
+    positionals: 1,
+    options: { json: { type: 'boolean' }, templates: { type: 'string' }, ...help },
+    help: `Options:
+  --json                               print the result as JSON
+  --templates DIR                      compare with this template set instead of the built-in one`,
+  },
+  recommend: {
+    usage: 'steel-thread recommend [options]',
+    summary: 'the interview and the recommendation with its reasons; writes nothing',
+    positionals: 0,
+    options: {
+      consumer: answerOptions.consumer,
+      freshness: answerOptions.freshness,
+      intake: answerOptions.intake,
+      json: { type: 'boolean' },
+      ...help,
+    },
+    help: `Options:
+  --consumer service|people|analysts   who uses the model's output
+  --freshness realtime|daily|weekly    how fresh a prediction must be
+  --intake api|files|database          how they take data in today (optional)
+  --json                               print {"delivery": ..., "reasons": [...]}; never asks`,
+  },
+} as const;
+
+type CommandName = keyof typeof commands;
+
+const exitCodesHelp = `Exit codes:
+  0  done                     4  a step after writing failed (git, --verify); the files are kept
+  1  unexpected error (a bug) 5  update left conflicts to resolve (files listed)
+  2  bad input; nothing done  6  check: the project is behind its templates
+  3  refused to protect work  130  interrupted`;
+
+function generalHelp(): string {
+  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(38)}${c.summary}`);
+  return `steel-thread ${generatorVersion}: decide who consumes a model's output, then generate the walking skeleton that delivers it.
+
+Usage:
+${lines.join('\n')}
+
+  steel-thread <command> --help   options of a command
+  steel-thread --version
+
+${exitCodesHelp}
+`;
+}
+
+function parse(name: CommandName, args: string[]) {
+  const command = commands[name];
+  try {
+    return parseArgs({ args, options: command.options as Options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0]?.replace(/\. To specify a positional.*$/, '') ?? '';
+    throw new UserError(`${message.replace(/\.$/, '')} (see steel-thread ${name} --help)`);
+  }
+}
+
+function givenAnswers(values: Record<string, unknown>): GivenAnswers {
+  const keys = ['name', 'package', 'consumer', 'freshness', 'intake', 'delivery', 'ci'];
+  return checkGivenAnswers(Object.fromEntries(keys.filter((k) => values[k] !== undefined).map((k) => [k, values[k]])), 'flags');
+}
+
+const isInteractive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
+
+async function dispatch(argv: string[], defaultCommand: CommandName): Promise<ExitCodeValue> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v') {
+    process.stdout.write(`${generatorVersion}\n`);
+    return ExitCode.ok;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(generalHelp());
+    return ExitCode.ok;
+  }
+  const name: CommandName = first !== undefined && first in commands ? (first as CommandName) : defaultCommand;
+  const args = name === first ? rest : argv;
+  const { values, positionals } = parse(name, args);
+  if (values.help) {
+    process.stdout.write(`Usage: ${commands[name].usage}\n\n${commands[name].summary}\n\n${commands[name].help}\n\n${exitCodesHelp}\n`);
+    return ExitCode.ok;
+  }
+  if (positionals.length > commands[name].positionals) {
+    throw new UserError(`too many arguments: ${positionals.join(' ')} (see steel-thread ${name} --help)`);
+  }
+  const mode = { interactive: isInteractive(), yes: Boolean(values.yes) };
+  const dir = positionals[0];
+  switch (name) {
+    case 'new': {
+      if (values['dry-run'] && values.verify) throw new UserError('--dry-run and --verify cannot go together: a dry run writes nothing to verify');
+      const { runNew } = await import('./commands/new.js');
+      return runNew({
+        dir,
+        given: givenAnswers(values),
+        answersFile: values.answers as string | undefined,
+        templates: values.templates as string | undefined,
+        mode,
+        dryRun: Boolean(values['dry-run']),
+        git: !values['no-git'],
+        verify: Boolean(values.verify),
+        force: Boolean(values.force),
+      });
+    }
+    case 'update': {
+      const { runUpdate } = await import('./commands/update.js');
+      return runUpdate({
+        dir: dir ?? '.',
+        changed: givenAnswers(values),
+        templates: values.templates as string | undefined,
+        dryRun: Boolean(values['dry-run']),
+        allowDirty: Boolean(values['allow-dirty']),
+      });
+    }
+    case 'check': {
+      const { runCheck } = await import('./commands/check.js');
+      return runCheck({ dir: dir ?? '.', templates: values.templates as string | undefined, json: Boolean(values.json) });
+    }
+    case 'recommend': {
+      const { runRecommend } = await import('./commands/recommend.js');
+      return runRecommend({ given: givenAnswers(values), mode, json: Boolean(values.json) });
+    }
+  }
+}
+
+function onSignal(signal: NodeJS.Signals, code: number) {
+  process.on(signal, () => {
+    removeTemporaries();
+    process.stderr.write(`\ninterrupted (${signal}): nothing half-written is left\n`);
+    process.exit(code);
+  });
+}
+
+/** Runs the command line and exits with its code. */
+export async function main(argv: string[], defaultCommand: CommandName = 'new'): Promise<void> {
+  onSignal('SIGINT', ExitCode.interrupted);
+  onSignal('SIGTERM', 143);
+  onSignal('SIGHUP', 129);
+  let code: number;
+  try {
+    code = await dispatch(argv, defaultCommand);
+  } catch (error) {
+    removeTemporaries();
+    if (error instanceof UserError) {
+      sayError(error.message, error.details);
+      code = error.exitCode;
+    } else {
+      sayError(`unexpected: ${(error as Error)?.message ?? String(error)} (please report this, with the command you ran)`);
+      if (process.env.STEEL_THREAD_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+      code = ExitCode.unexpected;
+    }
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { readRecord, type ProjectRecord } from '../answers.js';
+import { UserError } from '../errors.js';
+import { loadTemplateSet, setLabel, type TemplateSet } from '../render/templates.js';
+
+/** An existing project, its record, and the template set `update` or `check` compares it with. */
+export interface Project {
+  dir: string;
+  record: ProjectRecord;
+  set: TemplateSet;
+}
+
+export function openProject(dir: string, templates: string | undefined): Project {
+  const resolved = path.resolve(dir);
+  if (!fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${resolved} is not a folder`);
+  const record = readRecord(resolved);
+  const set = loadTemplateSet(templates);
+  if (record.templates.name !== set.registry.name) {
+    throw new UserError(
+      `this project was rendered from the template set "${setLabel(record.templates)}", not "${set.registry.name}": pass --templates with that set`,
+    );
+  }
+  return { dir: fs.realpathSync(resolved), record, set };
+}
+
+/** Rendered path → fingerprint differences between two renders. */
+export function compareRenders(base: Record<string, string>, next: Record<string, string>) {
+  const changed = Object.keys(next).filter((p) => p in base && base[p] !== next[p]);
+  const added = Object.keys(next).filter((p) => !(p in base));
+  const removed = Object.keys(base).filter((p) => !(p in next));
+  return { changed: changed.sort(), added: added.sort(), removed: removed.sort() };
+}

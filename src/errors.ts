@@ -1,0 +1,44 @@
+/**
+ * Exit codes are part of the command line's contract (README, "Exit codes"):
+ * scripts and CI branch on them, so each one means exactly one thing.
+ */
+export const ExitCode = {
+  ok: 0,
+  /** Something we did not foresee: a bug. */
+  unexpected: 1,
+  /** Bad input: a flag, a name, a path, an answers file or a template set. Nothing was written. */
+  usage: 2,
+  /** Refused to protect work: a non-empty target, a dirty work tree, a project from a newer generator. */
+  refused: 3,
+  /** A step after writing failed (git, --verify); what was written is kept. */
+  stepFailed: 4,
+  /** update finished, but some files hold conflict markers to resolve. */
+  conflicts: 5,
+  /** check: the project is behind its templates. */
+  behind: 6,
+  /** Interrupted by the user (Ctrl-C). */
+  interrupted: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error meant for the user: one clear line, no stack trace, a documented exit code. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue = ExitCode.usage,
+    /** Output of a failed command, shown after the message. */
+    readonly details?: string,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** Ctrl-C at a prompt, or SIGINT/SIGTERM while working. */
+export class Interrupted extends UserError {
+  constructor() {
+    super('interrupted: nothing was written', ExitCode.interrupted);
+    this.name = 'Interrupted';
+  }
+}

@@ -1,0 +1,188 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ExitCode, UserError } from './errors.js';
+import { modeOf } from './fingerprint.js';
+
+/**
+ * Git, through execa, imported only when git is used (it is the costliest import we have).
+ * Failures are reported with git's own output, never swallowed.
+ */
+
+interface GitOptions {
+  cwd: string;
+  input?: string | Buffer;
+  env?: Record<string, string>;
+  /** Return null instead of throwing when git exits non-zero. */
+  allowFailure?: boolean;
+  encoding?: 'utf8' | 'buffer';
+}
+
+export async function git(args: string[], options: GitOptions & { encoding: 'buffer' }): Promise<Buffer | null>;
+export async function git(args: string[], options: GitOptions): Promise<string | null>;
+export async function git(args: string[], options: GitOptions): Promise<string | Buffer | null> {
+  const { execa } = await import('execa');
+  const result = await execa('git', args, {
+    cwd: options.cwd,
+    env: { GIT_TERMINAL_PROMPT: '0', ...options.env },
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+    reject: false,
+    stripFinalNewline: options.encoding !== 'buffer',
+    ...(options.encoding === 'buffer' ? { encoding: 'buffer' as const } : {}),
+  });
+  if (result.failed) {
+    if ((result as { code?: string }).code === 'ENOENT') throw new GitMissing();
+    if (options.allowFailure) return null;
+    const output = [result.stderr, result.stdout].map(String).join('\n').trim();
+    throw new UserError(`git ${args[0]} failed (exit ${result.exitCode ?? '?'})`, ExitCode.stepFailed, output);
+  }
+  return options.encoding === 'buffer' ? Buffer.from(result.stdout as Uint8Array) : String(result.stdout);
+}
+
+export class GitMissing extends UserError {
+  constructor() {
+    super('git is not installed: install it (Debian: apt-get install git), or pass --no-git to new', ExitCode.stepFailed);
+  }
+}
+
+/** The work tree's top folder if `dir` is inside one, else null (also when git is not installed). */
+export async function workTreeRoot(dir: string): Promise<string | null> {
+  try {
+    const top = await git(['rev-parse', '--show-toplevel'], { cwd: dir, allowFailure: true });
+    return top ? fs.realpathSync(top) : null;
+  } catch (error) {
+    if (error instanceof GitMissing) return null;
+    throw error;
+  }
+}
+
+/** The identity our own bookkeeping commits use: always the same, so they never need a user's config. */
+const toolIdentity = {
+  GIT_AUTHOR_NAME: 'steel-thread',
+  GIT_AUTHOR_EMAIL: 'steel-thread@localhost',
+  GIT_COMMITTER_NAME: 'steel-thread',
+  GIT_COMMITTER_EMAIL: 'steel-thread@localhost',
+};
+
+/**
+ * The identity for the project's first commit: the user's own if git knows one, else a clearly
+ * named fallback (`fallback: true`), so the commit still happens on a fresh machine.
+ */
+export async function commitIdentity(cwd: string): Promise<{ env: Record<string, string>; fallback: boolean }> {
+  const name = await git(['config', 'user.name'], { cwd, allowFailure: true });
+  const email = await git(['config', 'user.email'], { cwd, allowFailure: true });
+  const fromEnv = (key: string) => process.env[key];
+  const hasName = Boolean(name || (fromEnv('GIT_AUTHOR_NAME') && fromEnv('GIT_COMMITTER_NAME')));
+  const hasEmail = Boolean(email || (fromEnv('GIT_AUTHOR_EMAIL') && fromEnv('GIT_COMMITTER_EMAIL')));
+  return hasName && hasEmail ? { env: {}, fallback: false } : { env: toolIdentity, fallback: true };
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Merge bases. Each render that becomes a project's base is committed (tree only, never checked
+ * out) under one ref of our own, each commit the child of the one before. The chain keeps every
+ * base reachable, so `git gc` never prunes them and `git push origin 'refs/steel-thread/*'`
+ * carries them to other clones. The record names each base file by blob id; this reads it back.
+ * ------------------------------------------------------------------------------------------- */
+
+export const basesRef = 'refs/steel-thread/bases';
+
+export interface BaseFile {
+  path: string;
+  executable: boolean;
+  blob: string;
+}
+
+/** Stores the files of `renderDir` as a base in the repository holding `projectDir`. */
+export async function storeBase(projectDir: string, renderDir: string, files: BaseFile[], label: string): Promise<void> {
+  const ids = (
+    (await git(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+      cwd: projectDir,
+      input: files.map((file) => path.join(renderDir, file.path)).join('\n'),
+    })) ?? ''
+  ).split('\n');
+  files.forEach((file, i) => {
+    if (ids[i] !== file.blob) throw new UserError(`git stored ${file.path} under another id than expected`, ExitCode.stepFailed);
+  });
+  const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steel-thread-index-'));
+  try {
+    const env = { ...toolIdentity, GIT_INDEX_FILE: path.join(tempDir, 'index') };
+    const prefix = (await git(['rev-parse', '--show-prefix'], { cwd: projectDir })) ?? '';
+    await git(['update-index', '--add', '--index-info'], {
+      cwd: projectDir,
+      env,
+      input: files.map((file) => `${modeOf(file.executable)} ${file.blob}\t${prefix}${file.path}`).join('\n'),
+    });
+    const tree = (await git(['write-tree'], { cwd: projectDir, env })) ?? '';
+    const parent = await git(['rev-parse', '-q', '--verify', `${basesRef}^{commit}`], { cwd: projectDir, allowFailure: true });
+    if (parent && (await git(['rev-parse', `${parent}^{tree}`], { cwd: projectDir })) === tree) return;
+    const commit = await git(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', `steel-thread base: ${prefix || './'} from ${label}`], {
+      cwd: projectDir,
+      env,
+    });
+    await git(['update-ref', '-m', 'steel-thread: new base', basesRef, commit ?? ''], { cwd: projectDir });
+  } finally {
+    fs.rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+/** The content of a base file by blob id, or null where the object is not in this repository. */
+export async function readBlob(projectDir: string, blob: string): Promise<Buffer | null> {
+  return git(['cat-file', 'blob', blob], { cwd: projectDir, allowFailure: true, encoding: 'buffer' });
+}
+
+export interface MergeResult {
+  content: Buffer;
+  conflicts: number;
+}
+
+/**
+ * git's own three-way merge of one file's versions. Conflicts come back as inline markers
+ * labelled with `labels` (ours, base, theirs), never as a .rej file.
+ */
+export async function mergeFile(
+  versions: { ours: Buffer; base: Buffer; theirs: Buffer },
+  labels: { ours: string; base: string; theirs: string },
+): Promise<MergeResult> {
+  const { execa } = await import('execa');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steel-thread-merge-'));
+  try {
+    const files = (['ours', 'base', 'theirs'] as const).map((side) => {
+      const file = path.join(dir, side);
+      fs.writeFileSync(file, versions[side]);
+      return file;
+    });
+    const result = await execa('git', ['merge-file', '-p', '-L', labels.ours, '-L', labels.base, '-L', labels.theirs, ...files], {
+      encoding: 'buffer',
+      reject: false,
+      stdin: 'ignore',
+      stripFinalNewline: false,
+    });
+    // merge-file exits with the number of conflicts (0 when clean), negative (255) on error.
+    const code = result.exitCode ?? 255;
+    if (code > 127 || (result as { code?: string }).code === 'ENOENT') {
+      throw new UserError('git merge-file failed: update needs git to merge', ExitCode.stepFailed, Buffer.from(result.stderr as Uint8Array).toString());
+    }
+    return { content: Buffer.from(result.stdout as Uint8Array), conflicts: code };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Paths under `dir` (relative to it) with uncommitted changes to tracked files, and untracked paths. */
+export async function workTreeStatus(dir: string): Promise<{ changed: string[]; untracked: string[] }> {
+  const out = (await git(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.'], { cwd: dir })) ?? '';
+  const prefix = (await git(['rev-parse', '--show-prefix'], { cwd: dir })) ?? '';
+  const changed: string[] = [];
+  const untracked: string[] = [];
+  const entries = out.split('\0');
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] ?? '';
+    if (entry.length < 4) continue;
+    const status = entry.slice(0, 2);
+    const file = entry.slice(3).slice(prefix.length);
+    if (status === '??') untracked.push(file);
+    else changed.push(file);
+    if (status[0] === 'R' || status[0] === 'C') i++; // a rename's source path follows
+  }
+  return { changed, untracked };
+}

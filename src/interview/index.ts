@@ -1,0 +1,144 @@
+import type { PromptObject } from 'prompts';
+import { answerFlags, type Answers, type GivenAnswers } from '../answers.js';
+import { Interrupted, UserError } from '../errors.js';
+import type { TemplateSet } from '../render/templates.js';
+import { bold, dim, say } from '../ui.js';
+import { recommend, type Consumer, type Freshness, type Intake, type Recommendation } from './rules.js';
+
+/**
+ * The interview: who consumes the output, how fresh it must be, how they take data in today;
+ * then the recommendation with its reasons, which the user accepts or overrides. A question is
+ * asked only when its flag is missing, and only on a terminal: without one, a missing answer is
+ * an error naming its flag.
+ */
+
+export type InterviewAnswers = Pick<Answers, 'consumer' | 'freshness' | 'intake' | 'delivery' | 'ci'>;
+
+export interface InterviewMode {
+  /** Questions may be asked (stdin and stdout are terminals). */
+  interactive: boolean;
+  /** Take the recommended or default answer for whatever is not given. */
+  yes: boolean;
+}
+
+const consumerChoices = [
+  { value: 'service', title: 'Software', description: 'another system asks for a prediction when it needs one' },
+  { value: 'people', title: 'People', description: 'staff working through a list: a call centre, a sales team' },
+  { value: 'analysts', title: 'Analysts', description: 'reports, dashboards and downstream data jobs' },
+];
+const freshnessChoices = [
+  { value: 'realtime', title: 'At the moment they ask', description: 'each prediction made on request' },
+  { value: 'daily', title: 'Daily', description: 'a fresh batch every day' },
+  { value: 'weekly', title: 'Weekly', description: 'a fresh batch every week or less often' },
+];
+const intakeChoices = [
+  { value: 'api', title: 'They call APIs' },
+  { value: 'files', title: 'They take files (spreadsheets, CSV)' },
+  { value: 'database', title: 'They read from a database' },
+  { value: null, title: 'Not sure, skip' },
+];
+
+/** Where a delivery form was chosen directly, the consumer it usually serves fills unanswered questions under --yes. */
+const typicalConsumer: Record<string, { consumer: Consumer; freshness: Freshness }> = {
+  api: { consumer: 'service', freshness: 'realtime' },
+  csv: { consumer: 'people', freshness: 'daily' },
+  table: { consumer: 'analysts', freshness: 'daily' },
+};
+const defaultConsumer = typicalConsumer.csv as { consumer: Consumer; freshness: Freshness };
+const defaultCi = 'github';
+
+async function ask<T>(question: PromptObject): Promise<T> {
+  const { default: prompts } = await import('prompts');
+  let cancelled = false;
+  const response = await prompts(question, {
+    onCancel: () => {
+      cancelled = true;
+      return false;
+    },
+  });
+  // prompts hands back partial answers on Ctrl-C; going on with them would be wrong.
+  if (cancelled || !(String(question.name) in response)) throw new Interrupted();
+  return response[String(question.name)] as T;
+}
+
+export function printRecommendation(recommendation: Recommendation, set: TemplateSet): void {
+  const title = set.registry.delivery[recommendation.delivery]?.title ?? recommendation.delivery;
+  say(`${bold('Recommended:')} ${title} (${recommendation.delivery})`);
+  for (const reason of recommendation.reasons) say(`  ${dim('-')} ${reason}`);
+}
+
+/** The consumer questions alone (what `recommend` needs). */
+export async function askConsumer(
+  given: GivenAnswers,
+  mode: InterviewMode,
+  fallback: { consumer: Consumer; freshness: Freshness } = defaultConsumer,
+): Promise<Pick<Answers, 'consumer' | 'freshness' | 'intake'>> {
+  requireAnswers(given, mode, ['consumer', 'freshness']);
+  const consumer =
+    given.consumer ??
+    (mode.yes
+      ? fallback.consumer
+      : await ask<Consumer>({ type: 'select', name: 'consumer', message: 'Who will use the model’s output?', choices: consumerChoices }));
+  const freshness =
+    given.freshness ??
+    (mode.yes
+      ? fallback.freshness
+      : await ask<Freshness>({ type: 'select', name: 'freshness', message: 'How fresh must a prediction be?', choices: freshnessChoices }));
+  const intake =
+    given.intake !== undefined || mode.yes
+      ? (given.intake ?? null)
+      : await ask<Intake | null>({ type: 'select', name: 'intake', message: 'How do they take data in today?', choices: intakeChoices, initial: 3 });
+  return { consumer, freshness, intake };
+}
+
+/** Without a terminal and without --yes, every unanswered question is an error naming its flag. */
+function requireAnswers(given: GivenAnswers, mode: InterviewMode, keys: (keyof Answers)[]): void {
+  if (mode.interactive || mode.yes) return;
+  const absent = keys.filter((key) => given[key] === undefined);
+  if (absent.length === 0) return;
+  const flags = absent.map((key) => answerFlags[key]);
+  const plural = flags.length > 1;
+  throw new UserError(
+    `missing ${plural ? 'answers' : 'answer'}: ${flags.join(', ')} (no terminal to ask on: pass ${plural ? 'them' : 'it'}, or --yes for the recommended and default answers)`,
+  );
+}
+
+/** All interview answers: given ones kept, the rest asked, defaulted (--yes) or reported missing. */
+export async function interview(given: GivenAnswers, set: TemplateSet, mode: InterviewMode): Promise<InterviewAnswers> {
+  requireAnswers(given, mode, ['consumer', 'freshness', 'delivery', 'ci']);
+  const forms = Object.keys(set.registry.delivery);
+  const providers = Object.keys(set.registry.ci);
+  const fallback = (given.delivery && typicalConsumer[given.delivery]) || defaultConsumer;
+  const consumer = await askConsumer(given, mode, fallback);
+  const recommendation = recommend(consumer.consumer, consumer.freshness, consumer.intake);
+
+  let delivery = given.delivery;
+  if (delivery === undefined && !mode.yes) {
+    say();
+    printRecommendation(recommendation, set);
+    delivery = await ask<string>({
+      type: 'select',
+      name: 'delivery',
+      message: 'Deliver predictions as',
+      choices: forms.map((form) => ({
+        value: form,
+        title: `${set.registry.delivery[form]?.title ?? form}${form === recommendation.delivery ? ' (recommended)' : ''}`,
+      })),
+      initial: Math.max(0, forms.indexOf(recommendation.delivery)),
+    });
+  }
+
+  const ci =
+    given.ci ??
+    (mode.yes
+      ? defaultCi
+      : await ask<string>({
+          type: 'select',
+          name: 'ci',
+          message: 'Where does CI run?',
+          choices: providers.map((provider) => ({ value: provider, title: set.registry.ci[provider]?.title ?? provider })),
+          initial: Math.max(0, providers.indexOf(defaultCi)),
+        }));
+
+  return { ...consumer, delivery: delivery ?? recommendation.delivery, ci };
+}

@@ -1,0 +1,43 @@
+import { ExitCode, UserError } from './errors.js';
+import { commitIdentity, git } from './git.js';
+
+/** After a project is written: its first commit, and --verify running its own checks. */
+
+export interface InitResult {
+  /** The commit was made under steel-thread's fallback identity (git knew none). */
+  fallbackIdentity: boolean;
+}
+
+/** `git init` (on `main` unless the user chose another default) and a first commit of `files`. */
+export async function initRepository(dir: string, files: string[], message: string): Promise<InitResult> {
+  const configuredBranch = await git(['config', '--get', 'init.defaultBranch'], { cwd: dir, allowFailure: true });
+  await git(['init', '--quiet', ...(configuredBranch ? [] : ['--initial-branch=main'])], { cwd: dir });
+  await git(['add', '--', ...files], { cwd: dir });
+  const identity = await commitIdentity(dir);
+  await git(['commit', '--quiet', '--no-verify', '--no-gpg-sign', '-m', message], { cwd: dir, env: identity.env });
+  return { fallbackIdentity: identity.fallback };
+}
+
+export interface VerifyStep {
+  command: string;
+  ok: boolean;
+  output: string;
+}
+
+/**
+ * Runs the generated project's `make test` and `make thread`, with the interpreter from $PYTHON
+ * when it is set. Stops at the first failure and hands back its output.
+ */
+export async function verifyProject(dir: string): Promise<VerifyStep[]> {
+  const { execa } = await import('execa');
+  const steps: VerifyStep[] = [];
+  for (const target of ['test', 'thread']) {
+    const result = await execa('make', [target], { cwd: dir, all: true, reject: false, stdin: 'ignore' });
+    if ((result as { code?: string }).code === 'ENOENT') {
+      throw new UserError('--verify needs make: install it (Debian: apt-get install make)', ExitCode.stepFailed);
+    }
+    steps.push({ command: `make ${target}`, ok: !result.failed, output: String(result.all ?? '') });
+    if (result.failed) break;
+  }
+  return steps;
+}

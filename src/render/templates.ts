@@ -1,0 +1,163 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { checkChoice, type Answers, type TemplateSetId } from '../answers.js';
+import { UserError } from '../errors.js';
+import { builtInTemplatesDir, generatorVersion } from '../package.js';
+
+/**
+ * A template set is data: a registry (registry.json) naming the layers, and folders of files.
+ * Files ending in `.hbs` are rendered with Handlebars; all others are copied byte for byte.
+ * `_partials/NAME.hbs` in a layer defines the partial NAME, so a delivery form fills the slots the
+ * base layer leaves (`{{> makefile-targets}}`). Nothing in a set is ever executed.
+ */
+
+export interface LayerEntry {
+  title: string;
+  folder: string;
+  /** Anything else in the entry is data for the templates, seen as `form.*` or `ciProvider.*`. */
+  [data: string]: unknown;
+}
+
+export interface Registry {
+  format: number;
+  name: string;
+  version?: string;
+  base: string;
+  delivery: Record<string, LayerEntry>;
+  ci: Record<string, LayerEntry>;
+}
+
+export interface TemplateFile {
+  /** Path inside the layer, with `/` separators: "src/{{package}}/model.py". */
+  path: string;
+  absolute: string;
+  executable: boolean;
+}
+
+export interface Layer {
+  folder: string;
+  files: TemplateFile[];
+  partials: Map<string, string>;
+}
+
+export interface TemplateSet {
+  root: string;
+  registry: Registry;
+  builtIn: boolean;
+  /** Its name and version, as the project record keeps them. */
+  id: TemplateSetId;
+}
+
+/** How messages and conflict markers name a set: "steel-thread 0.1.0". */
+export const setLabel = (id: TemplateSetId): string => `${id.name}${id.version ? ` ${id.version}` : ''}`;
+
+const registryFile = 'registry.json';
+const partialsFolder = '_partials';
+const keyPattern = /^[a-z][a-z0-9-]{0,30}$/;
+
+function fail(root: string, problem: string): never {
+  throw new UserError(`template set ${root}: ${problem}`);
+}
+
+function checkFolder(root: string, folder: unknown, what: string): string {
+  if (typeof folder !== 'string' || folder === '') fail(root, `${what} has no "folder"`);
+  const resolved = path.resolve(root, folder);
+  if (path.isAbsolute(folder) || !resolved.startsWith(root + path.sep)) {
+    fail(root, `${what} names the folder "${folder}", which is outside the set`);
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(resolved);
+  } catch {
+    fail(root, `${what} names the folder "${folder}", which does not exist`);
+  }
+  if (!stat.isDirectory()) fail(root, `${what} names "${folder}", which is not a folder (links are not followed)`);
+  return folder;
+}
+
+function checkEntries(root: string, raw: unknown, kind: string): Record<string, LayerEntry> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || Object.keys(raw).length === 0) {
+    fail(root, `${registryFile} has no "${kind}" entries`);
+  }
+  const entries: Record<string, LayerEntry> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!keyPattern.test(key)) fail(root, `"${kind}.${key}" is not a valid key (lower-case letters, digits, dashes)`);
+    if (typeof value !== 'object' || value === null) fail(root, `"${kind}.${key}" is not an object`);
+    const entry = value as LayerEntry;
+    if (typeof entry.title !== 'string') fail(root, `"${kind}.${key}" has no "title"`);
+    entries[key] = { ...entry, folder: checkFolder(root, entry.folder, `"${kind}.${key}"`) };
+  }
+  return entries;
+}
+
+export function loadTemplateSet(dir?: string): TemplateSet {
+  const builtIn = dir === undefined;
+  const root = path.resolve(dir ?? builtInTemplatesDir);
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(root);
+  } catch {
+    stat = undefined;
+  }
+  if (!stat?.isDirectory()) throw new UserError(`--templates ${dir}: not a folder`);
+  let raw: Partial<Registry>;
+  try {
+    raw = JSON.parse(fs.readFileSync(path.join(root, registryFile), 'utf8')) as Partial<Registry>;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `has no ${registryFile}` : `${registryFile} is not valid JSON`;
+    fail(root, reason);
+  }
+  if (typeof raw !== 'object' || raw === null) fail(root, `${registryFile} is not an object`);
+  if (raw.format !== 1) fail(root, `${registryFile} has format ${String(raw.format)}; this steel-thread reads format 1`);
+  const name = typeof raw.name === 'string' && raw.name.trim() !== '' ? raw.name : 'custom';
+  const version = typeof raw.version === 'string' ? raw.version : undefined;
+  const registry: Registry = {
+    format: 1,
+    name,
+    ...(version ? { version } : {}),
+    base: checkFolder(root, raw.base ?? 'base', '"base"'),
+    delivery: checkEntries(root, raw.delivery, 'delivery'),
+    ci: checkEntries(root, raw.ci, 'ci'),
+  };
+  const id = builtIn ? { name, version: generatorVersion } : { name, version: version ?? null };
+  return { root, registry, builtIn, id };
+}
+
+/** The delivery form and CI provider must be ones this set offers. */
+export function checkSetChoices(set: TemplateSet, answers: Pick<Answers, 'delivery' | 'ci'>): void {
+  checkChoice(answers.delivery, Object.keys(set.registry.delivery), '--delivery');
+  checkChoice(answers.ci, Object.keys(set.registry.ci), '--ci');
+}
+
+/** Reads one layer: its files (sorted, so renders are deterministic) and its partials. */
+export function readLayer(set: TemplateSet, folder: string): Layer {
+  const layerRoot = path.join(set.root, folder);
+  const files: TemplateFile[] = [];
+  const partials = new Map<string, string>();
+  const walk = (relative: string) => {
+    const here = path.join(layerRoot, relative);
+    for (const entry of fs.readdirSync(here).sort()) {
+      const rel = relative === '' ? entry : `${relative}/${entry}`;
+      const absolute = path.join(here, entry);
+      const stat = fs.lstatSync(absolute);
+      if (stat.isSymbolicLink()) fail(set.root, `${folder}/${rel} is a symbolic link; a template set holds plain files only`);
+      if (stat.isDirectory()) {
+        if (rel === partialsFolder) readPartials(absolute, `${folder}/${rel}`);
+        else walk(rel);
+      } else if (stat.isFile()) {
+        files.push({ path: rel, absolute, executable: (stat.mode & 0o111) !== 0 });
+      } else {
+        fail(set.root, `${folder}/${rel} is not a regular file`);
+      }
+    }
+  };
+  const readPartials = (absolute: string, shown: string) => {
+    for (const entry of fs.readdirSync(absolute).sort()) {
+      const file = path.join(absolute, entry);
+      if (!entry.endsWith('.hbs') || !fs.lstatSync(file).isFile()) fail(set.root, `${shown}/${entry}: partials are plain NAME.hbs files`);
+      partials.set(entry.slice(0, -'.hbs'.length), fs.readFileSync(file, 'utf8'));
+    }
+  };
+  walk('');
+  return { folder, files, partials };
+}
