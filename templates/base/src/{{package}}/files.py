@@ -1,0 +1,57 @@
+"""Writes that a crash cannot tear: a reader sees the old file or the new one, never half of one."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+
+@contextmanager
+def atomic_file(path: Path, staging: Path | None = None) -> Iterator[IO[bytes]]:
+    """A binary handle on a temp file that replaces `path` (by rename) only if the block succeeds.
+
+    The temp file lives in `staging` (beside `path` by default), which must be on the same file
+    system; a crash leaves at most a stale temp file there, never a partial `path`.
+    """
+    folder = staging or path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", delete=False)
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
+
+
+def write_json(path: Path, value: Any, staging: Path | None = None) -> None:
+    with atomic_file(path, staging) as handle:
+        handle.write((json.dumps(value, indent=2, sort_keys=True) + "\n").encode())
+
+
+def append_json_line(path: Path, value: Any) -> None:
+    """One JSON line, in one write to a file opened for appending, so concurrent writers never interleave."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(value, sort_keys=True) + "\n").encode()
+    with path.open("ab") as handle:
+        handle.write(line)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Makes a rename durable: the folder's entry is on disk, not only in the page cache."""
+    if hasattr(os, "O_DIRECTORY"):
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
