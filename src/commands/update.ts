@@ -1,0 +1,158 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { recordFileName, type Answers, type GivenAnswers } from '../answers.js';
+import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
+import { fingerprintRender, parseFingerprint } from '../fingerprint.js';
+import { basesRef, readBlob, storeBase, workTreeRoot, workTreeStatus } from '../git.js';
+import { setLabel } from '../render/templates.js';
+import { bold, dim, green, red, say, sayList, yellow } from '../ui.js';
+import { applyPlan, planUpdate, touchedPaths, type Action, type Outcome } from '../update.js';
+import { writeFileAtomic } from '../write.js';
+import { projectRecord, withRender } from './new.js';
+import { openProject } from './project.js';
+
+export interface UpdateOptions {
+  dir: string;
+  changed: GivenAnswers;
+  templates?: string;
+  dryRun: boolean;
+  allowDirty: boolean;
+}
+
+/** How the summary names each action, in the order it lists them. */
+const shown: [Action, string][] = [
+  ['update', 'updated'],
+  ['merge', 'merged'],
+  ['rename', 'moved'],
+  ['conflict', 'CONFLICT'],
+  ['beside', 'beside'],
+  ['add', 'added'],
+  ['remove', 'removed'],
+  ['keep', 'kept'],
+  ['keep-removed', 'kept'],
+  ['stay-deleted', 'deleted'],
+];
+
+const explanation: Partial<Record<Action, string>> = {
+  keep: 'yours; the template did not change it',
+  'keep-removed': 'the template dropped it, but you changed it',
+  'stay-deleted': 'you deleted it; it stays deleted',
+};
+
+function describe(outcome: Outcome): string {
+  const details = [
+    outcome.action === 'beside' ? `the template's version is in ${outcome.besidePath}` : undefined,
+    outcome.note,
+    explanation[outcome.action],
+  ].filter(Boolean);
+  return `${outcome.path}${details.length > 0 ? dim(` (${details.join('; ')})`) : ''}`;
+}
+
+function printPlan(outcomes: Outcome[]): void {
+  for (const [action, label] of shown) {
+    for (const outcome of outcomes.filter((o) => o.action === action)) {
+      const paint = action === 'conflict' || action === 'beside' ? red : action === 'keep-removed' || action === 'stay-deleted' ? yellow : (s: string) => s;
+      say(`  ${paint(label.padEnd(9))} ${describe(outcome)}`);
+    }
+  }
+}
+
+function summary(outcomes: Outcome[]): string {
+  const count = (...actions: Action[]) => outcomes.filter((o) => actions.includes(o.action)).length;
+  return [
+    `${count('update')} updated`,
+    `${count('merge', 'rename')} merged`,
+    `${count('conflict', 'beside')} conflicts`,
+    `${count('keep', 'keep-removed', 'stay-deleted')} kept`,
+    `${count('remove')} removed`,
+    `${count('add')} added`,
+  ].join(', ');
+}
+
+/** What changed answers look like in a conflict marker: "--delivery table". */
+function answerChanges(before: Answers, after: Answers): string {
+  return (Object.keys(after) as (keyof Answers)[])
+    .filter((key) => after[key] !== before[key])
+    .map((key) => `--${key} ${after[key] ?? 'none'}`)
+    .join(' ');
+}
+
+export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> {
+  const { dir: projectDir, record, set } = openProject(options.dir, options.templates);
+  const answers: Answers = { ...record.answers, ...options.changed };
+  const repository = await workTreeRoot(projectDir);
+  if (repository && !options.allowDirty) {
+    const { changed } = await workTreeStatus(projectDir);
+    if (changed.length > 0) {
+      throw new UserError(
+        `the work tree has uncommitted changes (${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', …' : ''}): commit or stash them first, so the update can be reviewed as one diff (or pass --allow-dirty)`,
+        ExitCode.refused,
+      );
+    }
+  }
+
+  const changes = answerChanges(record.answers, answers);
+  const labels = {
+    ours: 'yours',
+    base: `template ${setLabel(record.templates)} (last render)`,
+    theirs: `template ${setLabel(set.id)}${changes ? ` ${changes}` : ''}`,
+  };
+  say(`${bold('steel-thread update')}: ${setLabel(record.templates)} → ${labels.theirs.replace(/^template /, '')} in ${projectDir}`);
+
+  return withRender(set, answers, async (renderDir, files) => {
+    const next = fingerprintRender(renderDir, files);
+    const readBase = repository ? (blob: string) => readBlob(projectDir, blob) : async () => null;
+    const outcomes = await planUpdate({ projectDir, base: record.files, next, renderDir, readBase, labels });
+
+    if (repository && !options.allowDirty) {
+      const { untracked } = await workTreeStatus(projectDir);
+      const inTheWay = outcomes.flatMap(touchedPaths).filter((p) => untracked.includes(p));
+      if (inTheWay.length > 0) {
+        throw new UserError(`untracked files where update would write: ${inTheWay.join(', ')}: commit or move them (or pass --allow-dirty)`, ExitCode.refused);
+      }
+    }
+
+    const active = outcomes.filter((o) => o.action !== 'unchanged');
+    if (options.dryRun) {
+      say(active.length > 0 ? 'Plan:' : 'Nothing to change.');
+      printPlan(active);
+      say(dim(`Dry run: nothing was written. It would be: ${summary(outcomes)}.`));
+      return ExitCode.ok;
+    }
+
+    if (repository) {
+      const baseFiles = files.map((file) => ({ ...file, blob: parseFingerprint(next[file.path] ?? '').blob }));
+      await storeBase(projectDir, renderDir, baseFiles, setLabel(set.id));
+    }
+    applyPlan(projectDir, outcomes);
+    const recordText = projectRecord(set, answers, next);
+    const recordPath = path.join(projectDir, recordFileName);
+    if (fs.readFileSync(recordPath, 'utf8') !== recordText) writeFileAtomic(recordPath, recordText, false);
+
+    if (active.length === 0) {
+      say(green('Already up to date: nothing changed.'));
+      return ExitCode.ok;
+    }
+    printPlan(active);
+    say(`${bold('Summary:')} ${summary(outcomes)}.`);
+    if (outcomes.some((o) => o.note?.startsWith('no merge base'))) {
+      say(
+        yellow(
+          `Some merge bases were not found (no git, or a clone without ${basesRef}): where both sides changed a file, both versions are kept between conflict markers. Where the bases were pushed, fetch them with: git fetch origin '${basesRef}:${basesRef}'`,
+        ),
+      );
+    }
+    const unresolved = outcomes.filter((o) => o.action === 'conflict' || o.action === 'beside');
+    if (unresolved.length > 0) {
+      say();
+      say(red(`${unresolved.length} file${unresolved.length === 1 ? ' needs' : 's need'} you:`));
+      sayList(unresolved.map((o) => (o.action === 'beside' ? `${o.path} and ${o.besidePath}` : `${o.path} (conflict markers: <<<<<<< yours … >>>>>>> template)`)), Number.POSITIVE_INFINITY);
+      throw new UserError(
+        `update finished with ${unresolved.length} conflict${unresolved.length === 1 ? '' : 's'}: ${unresolved.map((o) => o.path).join(', ')}`,
+        ExitCode.conflicts,
+      );
+    }
+    say(dim('Review with git diff, run make test, then commit.'));
+    return ExitCode.ok;
+  });
+}

@@ -1,0 +1,244 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fingerprint, parseFingerprint } from './fingerprint.js';
+import { mergeFile } from './git.js';
+import { containedPath, writeFileAtomic } from './write.js';
+
+/**
+ * The three-way regeneration, one file at a time. For each path we know three versions: the
+ * base (what was rendered last, named in the project record), the project's file now, and the
+ * new render. Whoever changed a file since the base wins; both changed → git merges; nothing
+ * the team wrote is ever overwritten or dropped.
+ */
+
+export type Action =
+  /** Already what the new render has. */
+  | 'unchanged'
+  /** Untouched by the team: takes the new text. */
+  | 'update'
+  /** Changed by the team only: kept. */
+  | 'keep'
+  /** Changed by both: merged cleanly. */
+  | 'merge'
+  /** Changed by both: merged with conflict markers to resolve. */
+  | 'conflict'
+  /** New in the template. */
+  | 'add'
+  /** Gone from the template and untouched: removed. */
+  | 'remove'
+  /** Gone from the template but changed by the team: kept. */
+  | 'keep-removed'
+  /** Deleted by the team: stays deleted. */
+  | 'stay-deleted'
+  /** Cannot be merged (binary, or the team's own file where the template adds one): the template's version goes beside it. */
+  | 'beside'
+  /** Moved by the template, with the team's edits carried to the new path. */
+  | 'rename';
+
+export interface Outcome {
+  path: string;
+  action: Action;
+  /** What goes to `path` (or `besidePath`), for writing actions. */
+  content?: Buffer;
+  executable?: boolean;
+  /** For 'beside': where the template's version is written. */
+  besidePath?: string;
+  /** For 'rename': the old path; for a removal by rename, the new one. */
+  renamed?: string;
+  note?: string;
+}
+
+export interface Versions {
+  projectDir: string;
+  /** Rendered path → fingerprint, of the base and of the new render. */
+  base: Record<string, string>;
+  next: Record<string, string>;
+  /** The new render's files. */
+  renderDir: string;
+  /** Reads a base file's content by blob id; null when the base is not stored here. */
+  readBase: (blob: string) => Promise<Buffer | null>;
+  labels: { ours: string; base: string; theirs: string };
+}
+
+interface Current {
+  content: Buffer;
+  executable: boolean;
+  fingerprint: string;
+}
+
+/** The project's file at `rel`, or null when absent; a link or folder is reported as not ours to touch. */
+function readCurrent(projectDir: string, rel: string): Current | null | 'foreign' {
+  const file = path.join(projectDir, rel);
+  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (!stat) return null;
+  if (!stat.isFile()) return 'foreign';
+  const content = fs.readFileSync(file);
+  const executable = (stat.mode & 0o100) !== 0;
+  return { content, executable, fingerprint: fingerprint(content, executable) };
+}
+
+const isBinary = (content: Buffer) => content.subarray(0, 8000).includes(0);
+
+/** An exec bit changed by one side wins; changed by both, the team's stands. */
+function mergeMode(base: boolean, ours: boolean, theirs: boolean): boolean {
+  return ours === base ? theirs : ours;
+}
+
+/** A free name beside `rel` for the template's version: "logo.png" → "logo.from-template.png". */
+function besidePath(projectDir: string, rel: string): string {
+  const ext = path.posix.extname(rel);
+  const stem = ext ? rel.slice(0, -ext.length) : rel;
+  for (let n = 1; ; n++) {
+    const candidate = `${stem}.from-template${n > 1 ? `-${n}` : ''}${ext}`;
+    if (!fs.existsSync(path.join(projectDir, candidate))) return candidate;
+  }
+}
+
+async function mergeChanged(versions: Versions, rel: string, current: Current, base: string): Promise<Outcome> {
+  const next = parseFingerprint(versions.next[rel] ?? '');
+  const theirs = fs.readFileSync(path.join(versions.renderDir, rel));
+  const baseFile = parseFingerprint(base);
+  const executable = mergeMode(baseFile.executable, current.executable, next.executable);
+  const baseContent = await versions.readBase(baseFile.blob);
+  if (isBinary(current.content) || isBinary(theirs) || (baseContent && isBinary(baseContent))) {
+    return { path: rel, action: 'beside', content: theirs, executable: next.executable, besidePath: besidePath(versions.projectDir, rel), note: 'binary: git cannot merge it' };
+  }
+  const merged = await mergeFile(
+    { ours: current.content, base: baseContent ?? Buffer.alloc(0), theirs },
+    baseContent ? versions.labels : { ...versions.labels, base: 'no merge base' },
+  );
+  const note = baseContent ? undefined : 'no merge base: both versions kept';
+  return {
+    path: rel,
+    action: merged.conflicts > 0 ? 'conflict' : 'merge',
+    content: merged.content,
+    executable,
+    ...(note ? { note } : {}),
+  };
+}
+
+/** What happens to one path. */
+async function planPath(versions: Versions, rel: string): Promise<Outcome> {
+  const base = versions.base[rel];
+  const next = versions.next[rel];
+  const current = readCurrent(versions.projectDir, rel);
+  if (current === 'foreign') return { path: rel, action: 'keep', note: 'not a regular file: left alone' };
+
+  const nextFile = () => ({
+    content: fs.readFileSync(path.join(versions.renderDir, rel)),
+    executable: parseFingerprint(next ?? '').executable,
+  });
+
+  if (base !== undefined && next !== undefined) {
+    if (current === null) return { path: rel, action: 'stay-deleted', ...(base === next ? {} : { note: 'the template changed it' }) };
+    if (current.fingerprint === next) return { path: rel, action: 'unchanged' };
+    if (current.fingerprint === base) return { path: rel, action: 'update', ...nextFile() };
+    if (base === next) return { path: rel, action: 'keep' };
+    return mergeChanged(versions, rel, current, base);
+  }
+  if (next !== undefined) {
+    if (current === null) return { path: rel, action: 'add', ...nextFile() };
+    if (current.fingerprint === next) return { path: rel, action: 'unchanged' };
+    const file = nextFile();
+    return { path: rel, action: 'beside', ...file, besidePath: besidePath(versions.projectDir, rel), note: 'the template adds a file where you have your own' };
+  }
+  // Gone from the template.
+  if (current === null) return { path: rel, action: 'unchanged' };
+  if (current.fingerprint === base) return { path: rel, action: 'remove' };
+  return { path: rel, action: 'keep-removed' };
+}
+
+/** Lines two texts share, as a share of both (0 to 1). */
+function similarity(a: Buffer, b: Buffer): number {
+  const count = new Map<string, number>();
+  const linesA = a.toString('utf8').split('\n');
+  const linesB = b.toString('utf8').split('\n');
+  for (const line of linesA) count.set(line, (count.get(line) ?? 0) + 1);
+  let shared = 0;
+  for (const line of linesB) {
+    const left = count.get(line) ?? 0;
+    if (left > 0) {
+      shared++;
+      count.set(line, left - 1);
+    }
+  }
+  return (2 * shared) / (linesA.length + linesB.length);
+}
+
+/**
+ * A file the template moved (gone at one path, new at another) that the team had edited: the
+ * edits follow the file to its new path, merged against the old base, instead of staying behind
+ * in a file the template no longer knows.
+ */
+async function carryRenames(versions: Versions, outcomes: Outcome[]): Promise<void> {
+  const added = outcomes.filter((o) => o.action === 'add' && o.content && !isBinary(o.content));
+  for (const kept of outcomes.filter((o) => o.action === 'keep-removed')) {
+    const baseContent = await versions.readBase(parseFingerprint(versions.base[kept.path] ?? '').blob);
+    if (!baseContent || isBinary(baseContent)) continue;
+    let best: { outcome: Outcome; score: number } | undefined;
+    for (const candidate of added) {
+      const score = similarity(baseContent, candidate.content ?? Buffer.alloc(0));
+      if (score >= 0.5 && (!best || score > best.score)) best = { outcome: candidate, score };
+    }
+    if (!best) continue;
+    const current = readCurrent(versions.projectDir, kept.path);
+    if (!current || current === 'foreign') continue;
+    const merged = await mergeFile({ ours: current.content, base: baseContent, theirs: best.outcome.content ?? Buffer.alloc(0) }, versions.labels);
+    Object.assign(best.outcome, {
+      action: merged.conflicts > 0 ? 'conflict' : 'rename',
+      content: merged.content,
+      renamed: kept.path,
+      note: `moved from ${kept.path} with your edits`,
+    });
+    Object.assign(kept, { action: 'remove', renamed: best.outcome.path, note: `moved to ${best.outcome.path} with your edits` });
+    added.splice(added.indexOf(best.outcome), 1);
+  }
+}
+
+export async function planUpdate(versions: Versions): Promise<Outcome[]> {
+  const paths = [...new Set([...Object.keys(versions.base), ...Object.keys(versions.next)])].sort();
+  const outcomes: Outcome[] = [];
+  for (const rel of paths) outcomes.push(await planPath(versions, rel));
+  await carryRenames(versions, outcomes);
+  return outcomes;
+}
+
+/** Paths an outcome writes or removes. */
+export function touchedPaths(outcome: Outcome): string[] {
+  switch (outcome.action) {
+    case 'update':
+    case 'merge':
+    case 'conflict':
+    case 'add':
+    case 'rename':
+    case 'remove':
+      return [outcome.path];
+    case 'beside':
+      return outcome.besidePath ? [outcome.besidePath] : [];
+    default:
+      return [];
+  }
+}
+
+/** Carries out a plan: each file replaced by rename, so an interruption leaves it old or new. */
+export function applyPlan(projectDir: string, outcomes: Outcome[]): void {
+  for (const outcome of outcomes) {
+    if (outcome.action === 'remove') {
+      const file = containedPath(projectDir, outcome.path);
+      fs.rmSync(file, { force: true });
+      removeEmptyFolders(projectDir, path.dirname(file));
+    } else if (outcome.content !== undefined && touchedPaths(outcome).length > 0) {
+      const target = outcome.action === 'beside' ? (outcome.besidePath ?? '') : outcome.path;
+      writeFileAtomic(containedPath(projectDir, target), outcome.content, outcome.executable ?? false);
+    }
+  }
+}
+
+/** Removes `dir` and its parents while they are empty, stopping at the project. */
+function removeEmptyFolders(projectDir: string, dir: string): void {
+  let current = dir;
+  while (current !== projectDir && current.startsWith(projectDir + path.sep) && fs.readdirSync(current).length === 0) {
+    fs.rmdirSync(current);
+    current = path.dirname(current);
+  }
+}
