@@ -85,7 +85,7 @@ export async function askConsumer(
       ? fallback.freshness
       : await ask<Freshness>({ type: 'select', name: 'freshness', message: 'How fresh must a prediction be?', choices: freshnessChoices }));
   const intake =
-    given.intake !== undefined || mode.yes
+    given.intake !== undefined || mode.yes || !mode.interactive
       ? (given.intake ?? null)
       : await ask<Intake | null>({ type: 'select', name: 'intake', message: 'How do they take data in today?', choices: intakeChoices, initial: 3 });
   return { consumer, freshness, intake };
