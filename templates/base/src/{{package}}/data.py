@@ -97,7 +97,7 @@ def read_chunks(path: Path, *, labelled: bool, rows: int = CHUNK_ROWS) -> Iterat
 
 
 def check(raw: pd.DataFrame, *, labelled: bool, source: str) -> pd.DataFrame:
-    """Checks a frame of text cells and returns it typed, or raises DataError listing every problem."""
+    """Checks a frame of text cells and returns it typed, or raises DataError with every problem."""
     expected = [ENTITY, *FEATURE_NAMES] + ([LABEL] if labelled else [])
     missing = [name for name in expected if name not in raw.columns]
     if missing:
@@ -126,43 +126,33 @@ def _lines(mask: pd.Series) -> str:
     return "line " + ", ".join(lines) + (f" and {more} more" if more > 0 else "")
 
 
+def _report(problems: list[str], name: str, mask: pd.Series, what: str) -> None:
+    if mask.any():
+        problems.append(f"{name}: {int(mask.sum())} {what}, {_lines(mask)}")
+
+
 def _check_entity(cells: pd.Series, problems: list[str]) -> pd.Series:
     ids = cells.str.strip()
     empty = ids == ""
-    if empty.any():
-        problems.append(f"{ENTITY}: {int(empty.sum())} missing value(s), {_lines(empty)}")
-    repeated = ids.duplicated(keep=False) & ~empty
-    if repeated.any():
-        problems.append(f"{ENTITY}: {int(repeated.sum())} repeated id(s), {_lines(repeated)}")
+    _report(problems, ENTITY, empty, "missing value(s)")
+    _report(problems, ENTITY, ids.duplicated(keep=False) & ~empty, "repeated id(s)")
     return ids
 
 
 def _check_number(feature: Number, cells: pd.Series, problems: list[str]) -> pd.Series:
     name = feature.name
     empty = cells == ""
-    if empty.any():
-        problems.append(f"{name}: {int(empty.sum())} missing value(s), {_lines(empty)}")
+    _report(problems, name, empty, "missing value(s)")
     values = pd.to_numeric(cells.where(~empty), errors="coerce")
-    not_numbers = values.isna() & ~empty
-    if not_numbers.any():
-        problems.append(f"{name}: {int(not_numbers.sum())} value(s) not numbers, {_lines(not_numbers)}")
+    _report(problems, name, values.isna() & ~empty, "value(s) not numbers")
     present = values.notna()
     if feature.whole:
-        fractional = present & (values % 1 != 0)
-        if fractional.any():
-            problems.append(f"{name}: {int(fractional.sum())} value(s) not whole numbers, {_lines(fractional)}")
+        _report(problems, name, present & (values % 1 != 0), "value(s) not whole numbers")
     placeholder = present & values.isin(feature.placeholders)
-    if placeholder.any():
-        shown = ", ".join(f"{value:g}" for value in sorted(set(values[placeholder])))
-        problems.append(
-            f"{name}: {int(placeholder.sum())} placeholder value(s) ({shown}), {_lines(placeholder)}"
-        )
+    shown = ", ".join(f"{value:g}" for value in sorted(set(values[placeholder])))
+    _report(problems, name, placeholder, f"placeholder value(s) ({shown})")
     outside = present & ~placeholder & ((values < feature.low) | (values > feature.high))
-    if outside.any():
-        problems.append(
-            f"{name}: {int(outside.sum())} value(s) outside {feature.low:g} to {feature.high:g}, "
-            f"{_lines(outside)}"
-        )
+    _report(problems, name, outside, f"value(s) outside {feature.low:g} to {feature.high:g}")
     return values.astype("float64")
 
 
@@ -170,15 +160,10 @@ def _check_category(feature: Category, cells: pd.Series, problems: list[str]) ->
     name = feature.name
     codes = cells.str.lower()
     empty = codes == ""
-    if empty.any():
-        problems.append(f"{name}: {int(empty.sum())} missing value(s), {_lines(empty)}")
+    _report(problems, name, empty, "missing value(s)")
     placeholder = codes.isin(feature.placeholders)
-    if placeholder.any():
-        problems.append(f"{name}: {int(placeholder.sum())} placeholder value(s), {_lines(placeholder)}")
+    _report(problems, name, placeholder, "placeholder value(s)")
     unknown = ~codes.isin(feature.codes) & ~empty & ~placeholder
-    if unknown.any():
-        shown = ", ".join(repr(code) for code in sorted(set(cells[unknown]))[:SHOWN_LINES])
-        problems.append(
-            f"{name}: unknown code(s) {shown} (known: {', '.join(feature.codes)}), {_lines(unknown)}"
-        )
+    shown = ", ".join(repr(code) for code in sorted(set(cells[unknown]))[:SHOWN_LINES])
+    _report(problems, name, unknown, f"unknown code(s) {shown} (known: {', '.join(feature.codes)})")
     return codes.astype(object)

@@ -20,7 +20,7 @@ HELD_OUT_PERCENT = 25
 
 
 def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Training and held-out rows, by a hash of the entity id: stable across runs and library versions."""
+    """Training and held-out rows, by a hash of the entity id: stable across runs and versions."""
     bucket = frame[ENTITY].map(lambda entity: hashlib.sha256(entity.encode()).digest()[0] % 100)
     held_out = bucket < HELD_OUT_PERCENT
     return frame[~held_out], frame[held_out]
@@ -32,7 +32,8 @@ def auc(model: Model, held_out: pd.DataFrame) -> float:
 
 def top_decile_rate(model: Model, held_out: pd.DataFrame) -> float:
     """The buying rate in the top tenth of scores: what a team working down the list sees."""
-    top = held_out.assign(score=model.score(held_out)).nlargest(max(1, len(held_out) // 10), "score")
+    tenth = max(1, len(held_out) // 10)
+    top = held_out.assign(score=model.score(held_out)).nlargest(tenth, "score")
     return round(float(top[LABEL].mean()), 4)
 
 
@@ -42,7 +43,9 @@ class Decision:
     reasons: list[str]
 
 
-def gate(candidate_auc: float, baseline_auc: float, live_auc: float | None, hurdle_auc: float) -> Decision:
+def gate(
+    candidate_auc: float, baseline_auc: float, live_auc: float | None, hurdle_auc: float
+) -> Decision:
     checks = [
         (candidate_auc > baseline_auc, f"AUC {candidate_auc} vs naive baseline {baseline_auc}"),
         (candidate_auc >= hurdle_auc, f"AUC {candidate_auc} vs hurdle rate {hurdle_auc}"),

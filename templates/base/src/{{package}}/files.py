@@ -21,16 +21,17 @@ def atomic_file(path: Path, staging: Path | None = None) -> Iterator[IO[bytes]]:
     folder = staging or path.parent
     folder.mkdir(parents=True, exist_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", delete=False)
-    try:
-        with handle:
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", delete=False) as handle:
+        try:
+            os.fchmod(handle.fileno(), 0o644)  # readable by the consumer, like any other file
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+        except BaseException:
+            handle.close()
+            Path(handle.name).unlink(missing_ok=True)
+            raise
+    os.replace(handle.name, path)
     _sync_folder(path.parent)
 
 
@@ -40,7 +41,7 @@ def write_json(path: Path, value: Any, staging: Path | None = None) -> None:
 
 
 def append_json_line(path: Path, value: Any) -> None:
-    """One JSON line, in one write to a file opened for appending, so concurrent writers never interleave."""
+    """A JSON line in one write to an appending file, so concurrent writers never interleave."""
     path.parent.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(value, sort_keys=True) + "\n").encode()
     with path.open("ab") as handle:

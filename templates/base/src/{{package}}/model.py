@@ -38,7 +38,7 @@ def content_version(prefix: str, model: object) -> str:
 
 @dataclass(frozen=True)
 class ConstantModel:
-    """The walking skeleton's model: every customer gets the same score, the rate seen in training."""
+    """The walking skeleton's model: every customer gets one score, the rate seen in training."""
 
     rate: float
 

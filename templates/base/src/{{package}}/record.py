@@ -1,6 +1,6 @@
 """What was delivered, kept so the model's performance can be measured later.
 
-    records/<run id>.json    one record per run: model, rows, score distribution, where it went
+records/<run id>.json    one record per run: model, rows, score distribution, where it went
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ class ScoreSummary:
             "mean": None if mean is None else round(mean, 6),
             "min": round(self.low, 6) if self.count else None,
             "max": round(self.high, 6) if self.count else None,
-            "histogram": {f"{i / BINS:.1f}-{(i + 1) / BINS:.1f}": n for i, n in enumerate(self.histogram)},
+            "histogram": {
+                f"{i / BINS:.1f}-{(i + 1) / BINS:.1f}": n for i, n in enumerate(self.histogram)
+            },
         }
 
 
@@ -59,5 +61,6 @@ class Delivery:
 
 def write_run(records: Path, run_id: str, facts: dict[str, Any]) -> Path:
     path = records / f"{run_id}.json"
-    write_json(path, {"run_id": run_id, "recorded_at": datetime.now(timezone.utc).isoformat(), **facts})
+    recorded_at = datetime.now(timezone.utc).isoformat()
+    write_json(path, {"run_id": run_id, "recorded_at": recorded_at, **facts})
     return path

@@ -29,7 +29,9 @@ class Settings:
     run_id: str | None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ, root: Path | None = None) -> Settings:
+    def from_env(
+        cls, environ: Mapping[str, str] = os.environ, root: Path | None = None
+    ) -> Settings:
         base = root or Path.cwd()
 
         def path(name: str, default: str) -> Path:

@@ -34,7 +34,7 @@ COMMANDS: dict[str, Callable[[Settings], int]] = {}
 
 
 def neutralise(text: str) -> str:
-    """Text a spreadsheet would run as a formula is prefixed with an apostrophe and shown as text."""
+    """Text a spreadsheet would run as a formula gets an apostrophe in front, showing it as text."""
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
