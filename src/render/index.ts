@@ -95,7 +95,7 @@ export async function render(set: TemplateSet, answers: Answers, destDir: string
   const files = planFiles(set, context, hb);
 
   const plop = await nodePlop(undefined, { destBasePath: destDir, force: false });
-  plop.setActionType('steel-thread:render', (_data, config) => {
+  plop.setActionType('steel-thread:render', async (_data, config) => {
     const { template, layer, output } = (config as unknown as { file: PlannedFile }).file;
     const source = fs.readFileSync(template.absolute);
     const content = template.path.endsWith('.hbs')
@@ -112,7 +112,7 @@ export async function render(set: TemplateSet, answers: Answers, destDir: string
     actions: files.map((file) => ({ type: 'steel-thread:render', file, abortOnFail: true })),
   });
   const { failures } = await plop.getGenerator('project').runActions({ ...context });
-  const failure = failures[0] as { error?: string; path?: string } | undefined;
-  if (failure) throw new UserError(failure.error ?? `rendering ${failure.path ?? 'a file'} failed`);
+  const failure = failures[0] as { error?: string; message?: string } | undefined;
+  if (failure) throw new UserError(failure.error ?? failure.message ?? 'rendering failed');
   return files.map(({ output, template }) => ({ path: output, executable: template.executable }));
 }
