@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `steel-thread` and `create-steel-thread` commands: `new` is the default, so both generate.
+// The `steel-thread` command (`new` is its default, so `npx steel-thread my-project` generates).
 import { main } from '../dist/cli.js';
 
 await main(process.argv.slice(2));

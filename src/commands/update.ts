@@ -106,7 +106,7 @@ export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> 
 
     if (repository && !options.allowDirty) {
       const { untracked } = await workTreeStatus(projectDir);
-      const inTheWay = outcomes.flatMap(touchedPaths).filter((p) => untracked.includes(p));
+      const inTheWay = outcomes.flatMap((o) => [...touchedPaths(o), ...(o.action === 'beside' ? [o.path] : [])]).filter((p) => untracked.includes(p));
       if (inTheWay.length > 0) {
         throw new UserError(`untracked files where update would write: ${inTheWay.join(', ')}: commit or move them (or pass --allow-dirty)`, ExitCode.refused);
       }
@@ -127,10 +127,12 @@ export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> 
     applyPlan(projectDir, outcomes);
     const recordText = projectRecord(set, answers, next);
     const recordPath = path.join(projectDir, recordFileName);
-    if (fs.readFileSync(recordPath, 'utf8') !== recordText) writeFileAtomic(recordPath, recordText, false);
 
-    if (active.length === 0) {
-      say(green('Already up to date: nothing changed.'));
+    const recordChanged = fs.readFileSync(recordPath, 'utf8') !== recordText;
+    if (recordChanged) writeFileAtomic(recordPath, recordText, false);
+    if (!recordChanged && !outcomes.some((o) => touchedPaths(o).length > 0)) {
+      const kept = outcomes.filter((o) => o.action !== 'unchanged').length;
+      say(green(`Already up to date: nothing changed${kept > 0 ? ` (${kept} file${kept === 1 ? '' : 's'} keep your own changes)` : ''}.`));
       return ExitCode.ok;
     }
     printPlan(active);

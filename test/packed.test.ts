@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, tempDir } from './support/cli.js';
+
+/**
+ * What users install: the packed tarballs of `steel-thread` and of the `create-steel-thread`
+ * wrapper that `npm create steel-thread` runs, installed into an empty folder without dev
+ * dependencies.
+ */
+describe('the published packages', () => {
+  it('install from their tarballs and generate through npx steel-thread and npm create steel-thread', async () => {
+    const dir = tempDir();
+    for (const pkg of [repoRoot, path.join(repoRoot, 'packages', 'create-steel-thread')]) {
+      await execa('npm', ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: pkg });
+    }
+    const tarballs = fs.readdirSync(dir).filter((f) => f.endsWith('.tgz')).sort();
+    expect(tarballs).toEqual(['create-steel-thread-0.1.0.tgz', 'steel-thread-0.1.0.tgz']);
+    const listing = await execa('tar', ['-tzf', path.join(dir, 'steel-thread-0.1.0.tgz')]);
+    expect(listing.stdout).toContain('package/dist/cli.js');
+    expect(listing.stdout).toContain('package/templates/registry.json');
+    expect(listing.stdout).not.toMatch(/package\/(src|test)\//);
+
+    const app = path.join(dir, 'app');
+    fs.mkdirSync(app);
+    await execa('npm', ['init', '-y'], { cwd: app });
+    await execa('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', ...tarballs.map((t) => path.join(dir, t))], { cwd: app });
+
+    const answers = ['--consumer', 'people', '--freshness', 'daily', '--yes', '--no-git'];
+    const viaNpx = await execa('npx', ['--no-install', 'steel-thread', 'new', 'packed', ...answers], { cwd: app, reject: false, all: true });
+    expect(viaNpx.exitCode, viaNpx.all).toBe(0);
+    expect(fs.existsSync(path.join(app, 'packed', 'pyproject.toml'))).toBe(true);
+
+    const viaCreate = await execa('npm', ['create', 'steel-thread', '--', 'created', ...answers], { cwd: app, reject: false, all: true });
+    expect(viaCreate.exitCode, viaCreate.all).toBe(0);
+    expect(fs.existsSync(path.join(app, 'created', 'pyproject.toml'))).toBe(true);
+  });
+});
