@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkGivenAnswers, type GivenAnswers } from './answers.js';
-import { ExitCode, UserError, type ExitCodeValue } from './errors.js';
+import { ExitCode, fromSystemError, UserError, type ExitCodeValue } from './errors.js';
 import { removeTemporaries } from './interrupt.js';
 import { generatorVersion } from './package.js';
 import { sayError } from './ui.js';
@@ -213,8 +213,9 @@ export async function main(argv: string[], defaultCommand: CommandName = 'new'):
   let code: number;
   try {
     code = await dispatch(argv, defaultCommand);
-  } catch (error) {
+  } catch (caught) {
     removeTemporaries();
+    const error = fromSystemError(caught) ?? caught;
     if (error instanceof UserError) {
       sayError(error.message, error.details);
       code = error.exitCode;

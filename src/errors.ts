@@ -42,3 +42,23 @@ export class Interrupted extends UserError {
     this.name = 'Interrupted';
   }
 }
+
+const systemErrors: Record<string, [string, ExitCodeValue]> = {
+  EACCES: ['permission denied', ExitCode.usage],
+  EPERM: ['operation not permitted', ExitCode.usage],
+  EROFS: ['read-only file system', ExitCode.usage],
+  ENOTDIR: ['a part of the path is a file, not a folder', ExitCode.usage],
+  EISDIR: ['a folder is in the way', ExitCode.usage],
+  ENAMETOOLONG: ['the path is too long', ExitCode.usage],
+  ELOOP: ['too many symbolic links in the path', ExitCode.usage],
+  ENOSPC: ['no space left on the device', ExitCode.stepFailed],
+  EDQUOT: ['disk quota exceeded', ExitCode.stepFailed],
+};
+
+/** A file-system error as the user should read it: what failed, where, and a documented code. */
+export function fromSystemError(error: unknown): UserError | undefined {
+  const { code, path } = (error ?? {}) as { code?: string; path?: string };
+  const known = code ? systemErrors[code] : undefined;
+  if (!known) return undefined;
+  return new UserError(`cannot write ${path ?? 'a file'}: ${known[0]}`, known[1]);
+}

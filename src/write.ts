@@ -90,6 +90,18 @@ export function inspectTarget(target: string): { exists: boolean; entries: strin
   return { exists: true, entries: fs.readdirSync(target).sort() };
 }
 
+/** Fails early, before any question is asked, when the target cannot be written. */
+export function checkWritable(target: string): void {
+  let dir = target;
+  while (!fs.existsSync(dir)) dir = path.dirname(dir);
+  if (!fs.statSync(dir).isDirectory()) throw new UserError(`${dir} is a file, not a folder: choose another place for the project`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch {
+    throw new UserError(`cannot write in ${dir}: permission denied (choose a folder you can write to)`);
+  }
+}
+
 /**
  * A staging folder beside `target` (same file system, so the final rename is atomic). Its name
  * marks it as ours and names the process that owns it.

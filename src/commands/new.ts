@@ -13,7 +13,7 @@ import { initRepository, verifyProject } from '../post.js';
 import { render, type RenderedFile } from '../render/index.js';
 import { checkSetChoices, loadTemplateSet, setLabel, type TemplateSet } from '../render/templates.js';
 import { bold, dim, green, red, say, sayList, warn } from '../ui.js';
-import { createStaging, inspectTarget, moveIntoPlace, overwrittenBy, writeFileAtomic } from '../write.js';
+import { checkWritable, createStaging, inspectTarget, moveIntoPlace, overwrittenBy, writeFileAtomic } from '../write.js';
 
 export interface NewOptions {
   dir?: string;
@@ -58,6 +58,7 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
   if (dir === undefined && !options.mode.yes) throw new UserError('missing the project folder: steel-thread new DIR');
   const target = path.resolve(dir ?? defaultDir);
   const { entries } = inspectTarget(target);
+  checkWritable(entries.length > 0 ? target : path.dirname(target));
   if (entries.length > 0 && !options.force) {
     throw new UserError(
       `${target} is not empty (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}): choose another folder, or pass --force to add the project beside what is there`,
