@@ -39,7 +39,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from .data import ENTITY
 from .model import Model
@@ -87,10 +87,10 @@ def database_url(settings: Settings, environ: Mapping[str, str] = os.environ) ->
         return URL.create("sqlite", database=str(settings.outbox / DEFAULT_DATABASE))
     try:
         url = make_url(text)
-    except ArgumentError:  # its message repeats the URL, password and all
+    except (ArgumentError, ValueError):  # their messages can repeat the URL, password and all
         raise ConfigError("DATABASE_URL is not a URL like postgresql://user:pw@host/db") from None
     if url.get_backend_name() not in BACKENDS:
-        raise ConfigError(f"DATABASE_URL must start with one of {', '.join(BACKENDS)}")
+        raise ConfigError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
     return url
 
 
@@ -99,9 +99,7 @@ def shown(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def export(
-    url: URL, model: Model, customers: Iterable[pd.DataFrame], run_id: str
-) -> Delivery:
+def export(url: URL, model: Model, customers: Iterable[pd.DataFrame], run_id: str) -> Delivery:
     engine = connect(url)
     try:
         create_tables(engine)
@@ -109,7 +107,8 @@ def export(
             scores = _replace_run(connection, model, customers, run_id)
     finally:
         engine.dispose()
-    return Delivery(rows=scores.count, location=f"{PREDICTIONS.name} in {shown(url)}", scores=scores)
+    location = f"{PREDICTIONS.name} in {shown(url)}"
+    return Delivery(rows=scores.count, location=location, scores=scores)
 
 
 def connect(url: URL) -> Engine:
@@ -144,9 +143,12 @@ def create_tables(engine: Engine) -> None:
     and one fails, so the DDL holds a lock too. Where the tables exist, nothing runs: a role
     that may only read and write rows can deliver.
     """
-    inspector = inspect(engine)
-    if all(inspector.has_table(table.name) for table in metadata.sorted_tables):
-        return
+    try:  # the first connection: a report if it fails, not a traceback, and no password
+        inspector = inspect(engine)
+        if all(inspector.has_table(table.name) for table in metadata.sorted_tables):
+            return
+    except OperationalError as error:
+        raise ConfigError(f"cannot reach {shown(engine.url)}: {str(error.orig).strip()}") from None
     with engine.begin() as connection:
         _take_turns(connection, "predictions.ddl")
         for statement in contract_statements():
@@ -173,7 +175,7 @@ def _take_turns(connection: Connection, name: str) -> None:
 def _replace_run(
     connection: Connection, model: Model, customers: Iterable[pd.DataFrame], run_id: str
 ) -> ScoreSummary:
-    """Deletes the run's rows and inserts the new ones, chunk by chunk, in the caller's transaction."""
+    """Deletes the run's rows, then inserts the new ones chunk by chunk, in one transaction."""
     _take_turns(connection, f"predictions.run.{run_id}")
     for table in (PREDICTIONS, RUNS):
         connection.execute(delete(table).where(table.c.run_id == run_id))
@@ -181,16 +183,7 @@ def _replace_run(
     for chunk in customers:
         chunk_scores = model.score(chunk)
         scores.add(chunk_scores)
-        ids, values = chunk[ENTITY].tolist(), chunk_scores.tolist()  # plain Python str and float
-        for start in range(0, len(ids), ROWS_PER_INSERT):
-            batch = zip(ids[start : start + ROWS_PER_INSERT], values[start : start + ROWS_PER_INSERT])
-            connection.execute(
-                insert(PREDICTIONS),
-                [
-                    {"run_id": run_id, ENTITY: entity, "score": score, "model_version": model.version}
-                    for entity, score in batch
-                ],
-            )
+        _insert(connection, run_id, model.version, chunk[ENTITY].tolist(), chunk_scores.tolist())
     connection.execute(
         insert(RUNS).values(
             run_id=run_id,
@@ -200,3 +193,16 @@ def _replace_run(
         )
     )
     return scores
+
+
+def _insert(
+    connection: Connection, run_id: str, version: str, ids: list[str], scores: list[float]
+) -> None:
+    """One INSERT with many parameter sets (the driver batches them), a bounded number at a time."""
+    for start in range(0, len(ids), ROWS_PER_INSERT):
+        stop = start + ROWS_PER_INSERT
+        rows = [
+            {"run_id": run_id, ENTITY: entity, "score": score, "model_version": version}
+            for entity, score in zip(ids[start:stop], scores[start:stop], strict=True)
+        ]
+        connection.execute(insert(PREDICTIONS), rows)
