@@ -43,6 +43,9 @@ export function containedPath(root: string, rel: string): string {
   return path.join(root, rel);
 }
 
+/** The temp file a write goes through: hidden, beside its target, naming the process. */
+const temporaryName = /^\..+\.steel-thread-(\d+)-[0-9a-f]{8}$/;
+
 /** Replaces (or creates) a file by writing a temp file beside it, syncing, and renaming. */
 export function writeFileAtomic(file: string, content: Buffer | string, executable: boolean): void {
   const dir = path.dirname(file);
@@ -60,6 +63,29 @@ export function writeFileAtomic(file: string, content: Buffer | string, executab
   }
   fs.closeSync(fd);
   fs.renameSync(temp, file);
+}
+
+/**
+ * Removes temp files a killed run left in the folders of `paths` (a SIGKILL cannot be caught):
+ * only files named as ours, of processes that are gone.
+ */
+export function removeStaleTemporaries(root: string, paths: string[]): void {
+  for (const dir of new Set(paths.map((rel) => path.join(root, path.dirname(rel))))) {
+    if (!fs.existsSync(dir)) continue;
+    for (const entry of fs.readdirSync(dir)) {
+      const pid = temporaryName.exec(entry)?.[1];
+      if (pid && !isAlive(Number(pid))) fs.rmSync(path.join(dir, entry), { force: true });
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Every file below `dir`, as sorted relative paths with `/` separators (links listed, not followed). */

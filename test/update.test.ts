@@ -368,29 +368,6 @@ describe('update', () => {
     expect(run.code).toBe(6);
     expect(JSON.parse(run.stdout)).toMatchObject({ current: false, changed: ['README.md'], added: ['docs/new.md'], removed: [] });
   });
-
-  it('survives being killed mid-update: every file is either old or new', async () => {
-    const s = await scenario();
-    for (const file of ['base/Makefile.hbs', baseReadme, 'base/pyproject.toml.hbs', 'base/.gitignore']) s.editTemplate(file, (t) => `${t}\n# v2\n`);
-    const reference = path.join(path.dirname(s.project), 'reference');
-    fs.cpSync(s.project, reference, { recursive: true });
-    expect((await steelThread(['update', '--templates', s.templates], { cwd: reference, env: gitIdentity })).code).toBe(0);
-    const before = new Map(treeListing(s.project).map((line) => [line.split(' ')[0], line]));
-    const after = new Map(treeListing(reference).map((line) => [line.split(' ')[0], line]));
-    for (let trial = 0; trial < 8; trial++) {
-      const copy = path.join(path.dirname(s.project), `trial-${trial}`);
-      fs.cpSync(s.project, copy, { recursive: true });
-      const child = execa('node', [path.join(templatesDir, '..', 'bin', 'steel-thread.js'), 'update', '--templates', s.templates], { cwd: copy, env: gitIdentity, reject: false });
-      await new Promise((resolve) => setTimeout(resolve, 80 + trial * 60));
-      child.kill('SIGKILL');
-      await child;
-      for (const line of treeListing(copy)) {
-        const rel = line.split(' ')[0] ?? '';
-        if (rel.startsWith('.git/') || rel === '.git/') continue;
-        expect([before.get(rel), after.get(rel)], `${rel} after a kill at trial ${trial}`).toContain(line);
-      }
-    }
-  });
 });
 
 describe('update --delivery: moving a project to another form', () => {

@@ -7,7 +7,7 @@ import { basesRef, readBlob, storeBase, workTreeRoot, workTreeStatus } from '../
 import { setLabel } from '../render/templates.js';
 import { bold, dim, green, red, say, sayList, yellow } from '../ui.js';
 import { applyPlan, planUpdate, touchedPaths, type Action, type Outcome } from '../update.js';
-import { writeFileAtomic } from '../write.js';
+import { removeStaleTemporaries, writeFileAtomic } from '../write.js';
 import { projectRecord, withRender } from './new.js';
 import { openProject } from './project.js';
 
@@ -120,6 +120,7 @@ export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> 
       return ExitCode.ok;
     }
 
+    removeStaleTemporaries(projectDir, [...Object.keys(record.files), recordFileName]);
     if (repository) {
       const baseFiles = files.map((file) => ({ ...file, blob: parseFingerprint(next[file.path] ?? '').blob }));
       await storeBase(projectDir, renderDir, baseFiles, setLabel(set.id));
