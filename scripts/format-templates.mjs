@@ -24,15 +24,18 @@ function* pythonTemplates(dir) {
 
 let unformatted = 0;
 for (const file of pythonTemplates(root)) {
-  const text = fs.readFileSync(file, 'utf8');
+  const source = fs.readFileSync(file, 'utf8');
+  // A partial on its own line at the end (a slot a form may fill with more code) is set aside:
+  // the formatter would pad it like a statement, but an empty partial must leave nothing behind.
+  const [, text, slots = ''] = /^([\s\S]*?\n)((?:\{\{> [\w-]+\}\}\n?)*)$/.exec(source) ?? [, source];
   const expressions = [];
   // Six-character placeholders keep line lengths close to a short package name's.
   const masked = text.replace(/\{\{[^}]*\}\}/g, (expression) => {
     expressions.push(expression);
     return `hbs${String(expressions.length - 1).padStart(3, "0")}`;
   });
-  const formatted = workspace.format(masked).replace(/hbs(\d{3})/g, (_, n) => expressions[Number(n)]);
-  if (formatted === text) continue;
+  const formatted = workspace.format(masked).replace(/hbs(\d{3})/g, (_, n) => expressions[Number(n)]) + slots;
+  if (formatted === source) continue;
   unformatted++;
   console.log(`${check ? 'would format' : 'formatted'} ${path.relative(root, file)}`);
   if (!check) fs.writeFileSync(file, formatted);
