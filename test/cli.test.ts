@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { recordFileName } from '../src/answers.js';
 import { generatorVersion } from '../src/package.js';
-import { gitIdentity, steelThread, tempDir } from './support/cli.js';
+import { gitIdentity, steelThread, templatesDir, tempDir } from './support/cli.js';
 import { treeListing } from './support/tree.js';
 
 const csvAnswers = ['--consumer', 'people', '--freshness', 'daily'];
@@ -113,6 +113,19 @@ describe('the command line', () => {
     const listing = treeListing(path.join(a, 'demo'));
     expect(listing.length).toBeGreaterThan(20);
     expect(treeListing(path.join(b, 'demo'))).toEqual(listing);
+  });
+
+  it('renders the built-in templates (compiled at build time) exactly as a copy of them (compiled at run time)', async () => {
+    const dir = tempDir();
+    const copy = path.join(dir, 'templates');
+    fs.cpSync(templatesDir, copy, { recursive: true });
+    for (const form of ['api', 'csv', 'table']) {
+      const args = ['--delivery', form, ...csvAnswers, '--yes', '--no-git'];
+      expect((await steelThread(['new', `built-in-${form}`, ...args], { cwd: dir })).code).toBe(0);
+      expect((await steelThread(['new', `copied-${form}`, ...args, '--name', `built-in-${form}`, '--templates', copy], { cwd: dir })).code).toBe(0);
+      const withoutRecord = (project: string) => treeListing(path.join(dir, project)).filter((line) => !line.startsWith(recordFileName));
+      expect(withoutRecord(`copied-${form}`)).toEqual(withoutRecord(`built-in-${form}`));
+    }
   });
 
   it('takes answers from a file, flags winning, and shows the package name it made', async () => {

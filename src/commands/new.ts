@@ -13,7 +13,7 @@ import { initRepository, verifyProject } from '../post.js';
 import { render, type RenderedFile } from '../render/index.js';
 import { checkSetChoices, loadTemplateSet, setLabel, type TemplateSet } from '../render/templates.js';
 import { bold, dim, green, red, say, sayList, warn } from '../ui.js';
-import { checkWritable, createStaging, inspectTarget, moveIntoPlace, overwrittenBy, writeFileAtomic } from '../write.js';
+import { checkWritable, createStaging, inspectTarget, moveIntoPlace, overwrittenBy } from '../write.js';
 
 export interface NewOptions {
   dir?: string;
@@ -93,7 +93,7 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
   try {
     const files = await render(set, answers, staging);
     const fingerprints = fingerprintRender(staging, files);
-    writeFileAtomic(path.join(staging, recordFileName), projectRecord(set, answers, fingerprints), false);
+    fs.writeFileSync(path.join(staging, recordFileName), projectRecord(set, answers, fingerprints));
     const written = [...files.map((f) => f.path), recordFileName].sort();
 
     if (entries.length > 0) {

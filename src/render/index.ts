@@ -1,6 +1,9 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Handlebars from 'handlebars';
+import type HandlebarsModule from 'handlebars';
+// Handlebars' runtime alone (no compiler), for templates compiled at build time.
+import * as runtime from 'handlebars/runtime';
 import nodePlop from 'node-plop';
 import type { Answers } from '../answers.js';
 import { UserError } from '../errors.js';
@@ -8,7 +11,8 @@ import { recommend } from '../interview/rules.js';
 import { generatorVersion } from '../package.js';
 import { checkRelativePath } from '../write.js';
 import { helpers } from './helpers.js';
-import { checkSetChoices, readLayer, type LayerEntry, type TemplateFile, type TemplateSet } from './templates.js';
+import precompiled from './precompiled.js';
+import { checkSetChoices, readLayer, type Layer, type LayerEntry, type TemplateFile, type TemplateSet } from './templates.js';
 
 /** One file of a render: its path in the project and whether it is executable. */
 export interface RenderedFile {
@@ -40,13 +44,44 @@ export function templateContext(set: TemplateSet, answers: Answers): TemplateCon
   };
 }
 
-/** A Handlebars instance of our own: no HTML escaping, unknown names are errors, our helpers only. */
-function createHandlebars(partials: Map<string, string>): typeof Handlebars {
-  const hb = Handlebars.create();
+type Handlebars = typeof HandlebarsModule;
+type Template = (context: unknown) => string;
+
+/** Template text → render function, on a Handlebars instance of our own. */
+interface Engine {
+  compile(text: string, where: string): Template;
+  registerPartial(name: string, text: string): void;
+}
+
+const sha1 = (text: string) => crypto.createHash('sha1').update(text).digest('hex');
+
+/**
+ * A Handlebars instance of our own (never the global one): no HTML escaping, unknown names are
+ * errors, our helpers only. When every template of the render was compiled at build time (the
+ * built-in set), only Handlebars' runtime is loaded; otherwise the compiler is, once.
+ */
+async function createEngine(sources: string[]): Promise<Engine> {
+  const ready = sources.every((text) => sha1(text) in precompiled);
+  const hb: Handlebars = ready
+    ? (runtime as unknown as { default: Handlebars }).default.create()
+    : (await import('handlebars')).default.create();
   hb.unregisterHelper('log');
   hb.registerHelper(helpers);
-  for (const [name, text] of partials) hb.registerPartial(name, text);
-  return hb;
+  const build = (text: string): Template =>
+    ready ? hb.template(precompiled[sha1(text)] as never) : hb.compile(text, { noEscape: true, strict: true });
+  return {
+    registerPartial: (name, text) => hb.registerPartial(name, build(text)),
+    compile: (text, where) => {
+      const template = build(text);
+      return (context) => {
+        try {
+          return template(context);
+        } catch (error) {
+          throw new UserError(`template ${where}: ${(error as Error).message.split('\n')[0]}`);
+        }
+      };
+    },
+  };
 }
 
 interface PlannedFile {
@@ -56,32 +91,17 @@ interface PlannedFile {
 }
 
 /** The files of a render, later layers (delivery, then CI) replacing earlier ones at the same path. */
-function planFiles(set: TemplateSet, context: TemplateContext, hb: typeof Handlebars): PlannedFile[] {
-  const layers = [set.registry.base, context.form.folder, context.ciProvider.folder].map((folder) => readLayer(set, folder));
-  const partials = new Map(layers.flatMap((layer) => [...layer.partials]));
-  for (const [name, text] of partials) hb.registerPartial(name, text);
+function planFiles(layers: Layer[], engine: Engine, context: TemplateContext): PlannedFile[] {
   const planned = new Map<string, PlannedFile>();
   for (const layer of layers) {
     for (const template of layer.files) {
       const where = `${layer.folder}/${template.path}`;
-      const renderedPath = compile(hb, template.path, where)(context);
-      const output = checkRelativePath(renderedPath.endsWith('.hbs') ? renderedPath.slice(0, -4) : renderedPath, where);
+      const rendered = template.path.includes('{{') ? engine.compile(template.path, where)(context) : template.path;
+      const output = checkRelativePath(rendered.endsWith('.hbs') ? rendered.slice(0, -4) : rendered, where);
       planned.set(output, { template, layer: layer.folder, output });
     }
   }
-  if (planned.size === 0) throw new UserError(`template set ${set.root}: no templates in its layers`);
   return [...planned.values()].sort((a, b) => (a.output < b.output ? -1 : 1));
-}
-
-function compile(hb: typeof Handlebars, text: string, where: string): Handlebars.TemplateDelegate {
-  const template = hb.compile(text, { noEscape: true, strict: true });
-  return (context: unknown) => {
-    try {
-      return template(context);
-    } catch (error) {
-      throw new UserError(`template ${where}: ${(error as Error).message.split('\n')[0]}`);
-    }
-  };
 }
 
 /**
@@ -91,16 +111,25 @@ function compile(hb: typeof Handlebars, text: string, where: string): Handlebars
  */
 export async function render(set: TemplateSet, answers: Answers, destDir: string): Promise<RenderedFile[]> {
   const context = templateContext(set, answers);
-  const hb = createHandlebars(new Map());
-  const files = planFiles(set, context, hb);
+  const layers = [set.registry.base, context.form.folder, context.ciProvider.folder].map((folder) => readLayer(set, folder));
+  const partials = new Map(layers.flatMap((layer) => [...layer.partials]));
+  const templates = layers.flatMap((layer) => layer.files);
+  const engine = await createEngine([
+    ...partials.values(),
+    ...templates.flatMap((t) => (t.text === undefined ? [] : [t.text])),
+    ...templates.flatMap((t) => (t.path.includes('{{') ? [t.path] : [])),
+  ]);
+  for (const [name, text] of partials) engine.registerPartial(name, text);
+  const files = planFiles(layers, engine, context);
+  if (files.length === 0) throw new UserError(`template set ${set.root}: no templates in its layers`);
 
   const plop = await nodePlop(undefined, { destBasePath: destDir, force: false });
   plop.setActionType('steel-thread:render', async (_data, config) => {
     const { template, layer, output } = (config as unknown as { file: PlannedFile }).file;
-    const source = fs.readFileSync(template.absolute);
-    const content = template.path.endsWith('.hbs')
-      ? Buffer.from(compile(hb, source.toString('utf8'), `${layer}/${template.path}`)(context), 'utf8')
-      : source;
+    const content =
+      template.text === undefined
+        ? fs.readFileSync(template.absolute)
+        : Buffer.from(engine.compile(template.text, `${layer}/${template.path}`)(context), 'utf8');
     const target = path.join(destDir, output);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, content, { mode: template.executable ? 0o755 : 0o644, flag: 'wx' });

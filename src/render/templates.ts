@@ -32,6 +32,8 @@ export interface TemplateFile {
   path: string;
   absolute: string;
   executable: boolean;
+  /** The template's text, for `.hbs` files (others are copied from `absolute` as they are). */
+  text?: string;
 }
 
 export interface Layer {
@@ -145,7 +147,8 @@ export function readLayer(set: TemplateSet, folder: string): Layer {
         if (rel === partialsFolder) readPartials(absolute, `${folder}/${rel}`);
         else walk(rel);
       } else if (stat.isFile()) {
-        files.push({ path: rel, absolute, executable: (stat.mode & 0o111) !== 0 });
+        const executable = (stat.mode & 0o111) !== 0;
+        files.push({ path: rel, absolute, executable, ...(rel.endsWith('.hbs') ? { text: fs.readFileSync(absolute, 'utf8') } : {}) });
       } else {
         fail(set.root, `${folder}/${rel} is not a regular file`);
       }
