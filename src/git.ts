@@ -45,11 +45,19 @@ export class GitMissing extends UserError {
   }
 }
 
-/** The work tree's top folder if `dir` is inside one, else null (also when git is not installed). */
-export async function workTreeRoot(dir: string): Promise<string | null> {
+/** Where `dir` sits in a git work tree: the tree's top folder and `dir`'s path inside it ("" or "sub/"). */
+export interface WorkTree {
+  root: string;
+  prefix: string;
+}
+
+/** The work tree holding `dir`, or null outside one (also when git is not installed). */
+export async function workTree(dir: string): Promise<WorkTree | null> {
   try {
-    const top = await git(['rev-parse', '--show-toplevel'], { cwd: dir, allowFailure: true });
-    return top ? fs.realpathSync(top) : null;
+    const out = await git(['rev-parse', '--show-toplevel', '--show-prefix'], { cwd: dir, allowFailure: true });
+    if (!out) return null;
+    const [root = '', prefix = ''] = out.split('\n');
+    return { root: fs.realpathSync(root), prefix };
   } catch (error) {
     if (error instanceof GitMissing) return null;
     throw error;
@@ -93,7 +101,7 @@ export interface BaseFile {
 }
 
 /** Stores the files of `renderDir` as a base in the repository holding `projectDir`. */
-export async function storeBase(projectDir: string, renderDir: string, files: BaseFile[], label: string): Promise<void> {
+export async function storeBase(projectDir: string, tree: WorkTree, renderDir: string, files: BaseFile[], label: string): Promise<void> {
   const ids = (
     (await git(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
       cwd: projectDir,
@@ -106,19 +114,17 @@ export async function storeBase(projectDir: string, renderDir: string, files: Ba
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steel-thread-index-'));
   try {
     const env = { ...toolIdentity, GIT_INDEX_FILE: path.join(tempDir, 'index') };
-    const prefix = (await git(['rev-parse', '--show-prefix'], { cwd: projectDir })) ?? '';
     await git(['update-index', '--add', '--index-info'], {
       cwd: projectDir,
       env,
-      input: files.map((file) => `${modeOf(file.executable)} ${file.blob}\t${prefix}${file.path}`).join('\n'),
+      input: files.map((file) => `${modeOf(file.executable)} ${file.blob}\t${tree.prefix}${file.path}`).join('\n'),
     });
-    const tree = (await git(['write-tree'], { cwd: projectDir, env })) ?? '';
-    const parent = await git(['rev-parse', '-q', '--verify', `${basesRef}^{commit}`], { cwd: projectDir, allowFailure: true });
-    if (parent && (await git(['rev-parse', `${parent}^{tree}`], { cwd: projectDir })) === tree) return;
-    const commit = await git(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', `steel-thread base: ${prefix || './'} from ${label}`], {
-      cwd: projectDir,
-      env,
-    });
+    const treeId = (await git(['write-tree'], { cwd: projectDir, env })) ?? '';
+    const previous = await git(['rev-parse', '-q', '--verify', `${basesRef}^{commit}`, `${basesRef}^{tree}`], { cwd: projectDir, allowFailure: true });
+    const [parent, parentTree] = previous?.split('\n') ?? [];
+    if (parentTree === treeId) return;
+    const message = `steel-thread base: ${tree.prefix || './'} from ${label}`;
+    const commit = await git(['commit-tree', treeId, ...(parent ? ['-p', parent] : []), '-m', message], { cwd: projectDir, env });
     await git(['update-ref', '-m', 'steel-thread: new base', basesRef, commit ?? ''], { cwd: projectDir });
   } finally {
     fs.rmSync(tempDir, { recursive: true, force: true });
@@ -169,9 +175,8 @@ export async function mergeFile(
 }
 
 /** Paths under `dir` (relative to it) with uncommitted changes to tracked files, and untracked paths. */
-export async function workTreeStatus(dir: string): Promise<{ changed: string[]; untracked: string[] }> {
+export async function workTreeStatus(dir: string, tree: WorkTree): Promise<{ changed: string[]; untracked: string[] }> {
   const out = (await git(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.'], { cwd: dir })) ?? '';
-  const prefix = (await git(['rev-parse', '--show-prefix'], { cwd: dir })) ?? '';
   const changed: string[] = [];
   const untracked: string[] = [];
   const entries = out.split('\0');
@@ -179,7 +184,7 @@ export async function workTreeStatus(dir: string): Promise<{ changed: string[]; 
     const entry = entries[i] ?? '';
     if (entry.length < 4) continue;
     const status = entry.slice(0, 2);
-    const file = entry.slice(3).slice(prefix.length);
+    const file = entry.slice(3).slice(tree.prefix.length);
     if (status === '??') untracked.push(file);
     else changed.push(file);
     if (status[0] === 'R' || status[0] === 'C') i++; // a rename's source path follows

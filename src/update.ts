@@ -197,8 +197,8 @@ async function carryRenames(versions: Versions, outcomes: Outcome[]): Promise<vo
 
 export async function planUpdate(versions: Versions): Promise<Outcome[]> {
   const paths = [...new Set([...Object.keys(versions.base), ...Object.keys(versions.next)])].sort();
-  const outcomes: Outcome[] = [];
-  for (const rel of paths) outcomes.push(await planPath(versions, rel));
+  // Independent per path; their git calls (base reads, merges) run side by side.
+  const outcomes = await Promise.all(paths.map((rel) => planPath(versions, rel)));
   await carryRenames(versions, outcomes);
   return outcomes;
 }

@@ -36,6 +36,8 @@ describe('rendered projects', () => {
       expect(readme).toContain('https://playbooks.equalexperts.com/mlops-playbook/practices/create-a-walking-skeleton-steel-thread');
       expect(readme).toContain('https://playbooks.equalexperts.com/mlops-playbook/pitfalls-avoid/not-taking-into-consideration-the-downstream-application-of-the-model');
       expect(readme).toContain('```mermaid');
+      const ignored = fs.readFileSync(path.join(project, '.gitignore'), 'utf8').split('\n');
+      for (const pattern of ['models/', 'outbox/', 'records/', '*.db', '.env']) expect(ignored).toContain(pattern);
     });
 
     it('holds its Python to ruff, lint and format', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { formatRecord, readAnswersFile, recordFileName, recordFormat, type Answers, type GivenAnswers } from '../answers.js';
 import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
 import { fingerprintRender, parseFingerprint } from '../fingerprint.js';
-import { basesRef, storeBase, workTreeRoot } from '../git.js';
+import { basesRef, storeBase, workTree, type WorkTree } from '../git.js';
 import { removeOnInterrupt } from '../interrupt.js';
 import { interview, type InterviewMode } from '../interview/index.js';
 import { projectNames } from '../names.js';
@@ -104,10 +104,10 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
       }
     }
     // A fresh folder gets its repository while still staged, so it appears complete or not at all.
-    const ownRepository = options.git && entries.length === 0 && (await workTreeRoot(path.dirname(target))) === null;
+    const ownRepository = options.git && entries.length === 0 && (await workTree(path.dirname(target))) === null;
     if (ownRepository) {
       ({ fallbackIdentity } = await initRepository(staging, written, `Steel thread for ${answers.name} (steel-thread ${generatorVersion})`));
-      await storeProjectBase(staging, staging, files, fingerprints, set);
+      await storeProjectBase(staging, { root: staging, prefix: '' }, staging, files, fingerprints, set);
     }
     moveIntoPlace(staging, target);
     if (options.git && !ownRepository) await explainGit(target, files, fingerprints, set);
@@ -132,24 +132,25 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
 /** Keeps the render as the merge base of the first `update` (see git.ts). */
 async function storeProjectBase(
   projectDir: string,
+  tree: WorkTree,
   renderDir: string,
   files: RenderedFile[],
   fingerprints: Record<string, string>,
   set: TemplateSet,
 ): Promise<void> {
   const baseFiles = files.map((file) => ({ ...file, blob: parseFingerprint(fingerprints[file.path] ?? '').blob }));
-  await storeBase(projectDir, renderDir, baseFiles, setLabel(set.id));
+  await storeBase(projectDir, tree, renderDir, baseFiles, setLabel(set.id));
 }
 
 /** A project inside another repository, or added to a non-empty folder: no commit of ours. */
 async function explainGit(target: string, files: RenderedFile[], fingerprints: Record<string, string>, set: TemplateSet) {
-  const root = await workTreeRoot(target);
-  if (root === null) {
+  const tree = await workTree(target);
+  if (tree === null) {
     say(dim('The folder was not empty, so no git repository was made: run git init and commit when ready.'));
     return;
   }
-  await storeProjectBase(target, target, files, fingerprints, set);
-  say(dim(`Inside the git repository at ${root}: the files are left for you to commit (merge base kept under ${basesRef}).`));
+  await storeProjectBase(target, tree, target, files, fingerprints, set);
+  say(dim(`Inside the git repository at ${tree.root}: the files are left for you to commit (merge base kept under ${basesRef}).`));
 }
 
 async function verify(target: string): Promise<void> {

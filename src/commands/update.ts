@@ -3,7 +3,7 @@ import path from 'node:path';
 import { recordFileName, type Answers, type GivenAnswers } from '../answers.js';
 import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
 import { fingerprintRender, parseFingerprint } from '../fingerprint.js';
-import { basesRef, readBlob, storeBase, workTreeRoot, workTreeStatus } from '../git.js';
+import { basesRef, readBlob, storeBase, workTree, workTreeStatus } from '../git.js';
 import { setLabel } from '../render/templates.js';
 import { bold, dim, green, red, say, sayList, yellow } from '../ui.js';
 import { applyPlan, planUpdate, touchedPaths, type Action, type Outcome } from '../update.js';
@@ -80,9 +80,10 @@ function answerChanges(before: Answers, after: Answers): string {
 export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> {
   const { dir: projectDir, record, set } = openProject(options.dir, options.templates);
   const answers: Answers = { ...record.answers, ...options.changed };
-  const repository = await workTreeRoot(projectDir);
-  if (repository && !options.allowDirty) {
-    const { changed } = await workTreeStatus(projectDir);
+  const repository = await workTree(projectDir);
+  const status = repository && !options.allowDirty ? await workTreeStatus(projectDir, repository) : undefined;
+  if (status) {
+    const { changed } = status;
     if (changed.length > 0) {
       throw new UserError(
         `the work tree has uncommitted changes (${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', …' : ''}): commit or stash them first, so the update can be reviewed as one diff (or pass --allow-dirty)`,
@@ -104,8 +105,8 @@ export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> 
     const readBase = repository ? (blob: string) => readBlob(projectDir, blob) : async () => null;
     const outcomes = await planUpdate({ projectDir, base: record.files, next, renderDir, readBase, labels });
 
-    if (repository && !options.allowDirty) {
-      const { untracked } = await workTreeStatus(projectDir);
+    if (status) {
+      const { untracked } = status;
       const inTheWay = outcomes.flatMap((o) => [...touchedPaths(o), ...(o.action === 'beside' ? [o.path] : [])]).filter((p) => untracked.includes(p));
       if (inTheWay.length > 0) {
         throw new UserError(`untracked files where update would write: ${inTheWay.join(', ')}: commit or move them (or pass --allow-dirty)`, ExitCode.refused);
@@ -123,7 +124,7 @@ export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> 
     removeStaleTemporaries(projectDir, [...Object.keys(record.files), recordFileName]);
     if (repository) {
       const baseFiles = files.map((file) => ({ ...file, blob: parseFingerprint(next[file.path] ?? '').blob }));
-      await storeBase(projectDir, renderDir, baseFiles, setLabel(set.id));
+      await storeBase(projectDir, repository, renderDir, baseFiles, setLabel(set.id));
     }
     applyPlan(projectDir, outcomes);
     const recordText = projectRecord(set, answers, next);

@@ -57,18 +57,19 @@ const sha1 = (text: string) => crypto.createHash('sha1').update(text).digest('he
 
 /**
  * A Handlebars instance of our own (never the global one): no HTML escaping, unknown names are
- * errors, our helpers only. When every template of the render was compiled at build time (the
- * built-in set), only Handlebars' runtime is loaded; otherwise the compiler is, once.
+ * errors, our helpers only. Templates compiled at build time (the built-in set) are used as they
+ * are; only when some template is not among them (a team's set, a changed file) is the compiler
+ * loaded, once, for those alone.
  */
 async function createEngine(sources: string[]): Promise<Engine> {
-  const ready = sources.every((text) => sha1(text) in precompiled);
-  const hb: Handlebars = ready
-    ? (runtime as unknown as { default: Handlebars }).default.create()
-    : (await import('handlebars')).default.create();
+  const compiler = sources.every((text) => sha1(text) in precompiled) ? undefined : (await import('handlebars')).default;
+  const hb: Handlebars = (compiler ?? (runtime as unknown as { default: Handlebars }).default).create();
   hb.unregisterHelper('log');
   hb.registerHelper(helpers);
-  const build = (text: string): Template =>
-    ready ? hb.template(precompiled[sha1(text)] as never) : hb.compile(text, { noEscape: true, strict: true });
+  const build = (text: string): Template => {
+    const spec = precompiled[sha1(text)];
+    return spec ? hb.template(spec as never) : hb.compile(text, { noEscape: true, strict: true });
+  };
   return {
     registerPartial: (name, text) => hb.registerPartial(name, build(text)),
     compile: (text, where) => {

@@ -47,7 +47,7 @@ def deliver(
     staging = settings.outbox / ".partial"
     drop = settings.outbox / f"{name}.csv"
     with atomic_file(drop, staging) as handle:
-        sha256 = _write_ranked(handle, ids[order], scores[order], model.version, run_id)
+        sha256 = _write_ranked(handle, ids, scores, order, model.version, run_id)
     manifest = {
         "file": drop.name,
         "rows": len(ids),
@@ -63,21 +63,30 @@ def deliver(
 
 
 def _score(model: Model, customers: Iterable[pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
-    """Ids and rounded scores, chunk by chunk: only these two columns are kept for the ranking."""
+    """Ids and rounded scores, chunk by chunk: only these two columns are kept for the ranking.
+
+    Ids are kept as UTF-8 bytes: a quarter of the memory of numpy's fixed-width text, and they
+    sort in the same order.
+    """
     ids: list[np.ndarray] = []
     scores: list[np.ndarray] = []
     for chunk in customers:
-        ids.append(chunk[ENTITY].to_numpy(dtype=str))
+        ids.append(chunk[ENTITY].str.encode("utf-8").to_numpy(dtype=bytes))
         scores.append(np.round(model.score(chunk), SCORE_DECIMALS))
     if not ids:
-        return np.array([], dtype=str), np.array([], dtype=float)
+        return np.array([], dtype=bytes), np.array([], dtype=float)
     return np.concatenate(ids), np.concatenate(scores)
 
 
 def _write_ranked(
-    handle: IO[bytes], ids: np.ndarray, scores: np.ndarray, version: str, run_id: str
+    handle: IO[bytes],
+    ids: np.ndarray,
+    scores: np.ndarray,
+    order: np.ndarray,
+    version: str,
+    run_id: str,
 ) -> str:
-    """Writes the CSV in blocks and returns the sha256 of exactly the bytes written."""
+    """Writes the rows in `order`, block by block, and returns the sha256 of the bytes written."""
     digest = hashlib.sha256()
 
     def write(rows: Iterable[Sequence[object]]) -> None:
@@ -89,10 +98,16 @@ def _write_ranked(
 
     write([COLUMNS])
     version, run_id = neutralise(version), neutralise(run_id)
-    for start in range(0, len(ids), ROWS_PER_WRITE):
-        stop = min(start + ROWS_PER_WRITE, len(ids))
+    for start in range(0, len(order), ROWS_PER_WRITE):
+        block = order[start : start + ROWS_PER_WRITE]
         write(
-            (rank + 1, neutralise(ids[rank]), f"{scores[rank]:.{SCORE_DECIMALS}f}", version, run_id)
-            for rank in range(start, stop)
+            (
+                start + n + 1,
+                neutralise(entity.decode()),
+                f"{score:.{SCORE_DECIMALS}f}",
+                version,
+                run_id,
+            )
+            for n, (entity, score) in enumerate(zip(ids[block], scores[block], strict=True))
         )
     return digest.hexdigest()
