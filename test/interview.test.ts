@@ -42,6 +42,16 @@ describe('the interview, typed at a real terminal', () => {
     expect(decision).toContain('The interview recommended `csv`, and the team chose `api` instead.');
   });
 
+  it('asks for the project folder when none is given', async () => {
+    const dir = tempDir();
+    const terminal = openTerminal(['new', '--no-git', '--consumer', 'people', '--freshness', 'daily', '--intake', 'files', '--delivery', 'csv', '--ci', 'github'], dir);
+    await terminal.expect(/Project folder/);
+    terminal.send(`call-list${keys.enter}`);
+    const { code, screen } = await terminal.exited;
+    expect(code, screen).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'call-list', 'pyproject.toml'))).toBe(true);
+  });
+
   it('aborts on Ctrl-C at a prompt: non-zero exit, nothing written', async () => {
     const dir = tempDir();
     const terminal = openTerminal(['new', 'calls', '--no-git'], dir);

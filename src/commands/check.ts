@@ -3,8 +3,7 @@ import { fingerprintRender } from '../fingerprint.js';
 import { generatorVersion } from '../package.js';
 import { setLabel } from '../render/templates.js';
 import { green, say, sayList, yellow } from '../ui.js';
-import { withRender } from './new.js';
-import { compareRenders, openProject } from './project.js';
+import { compareRenders, openProject, withRender } from './project.js';
 
 export interface CheckOptions {
   dir: string;

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { formatRecord, readAnswersFile, recordFileName, recordFormat, type Answers, type GivenAnswers } from '../answers.js';
+import { readAnswersFile, recordFileName, type Answers, type GivenAnswers } from '../answers.js';
 import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
 import { fingerprintRender, parseFingerprint } from '../fingerprint.js';
 import { basesRef, storeBase, workTree, type WorkTree } from '../git.js';
 import { removeOnInterrupt } from '../interrupt.js';
-import { interview, type InterviewMode } from '../interview/index.js';
+import { askFolder, interview, type InterviewMode } from '../interview/index.js';
 import { projectNames } from '../names.js';
 import { generatorVersion } from '../package.js';
 import { initRepository, verifyProject } from '../post.js';
@@ -14,6 +13,7 @@ import { render, type RenderedFile } from '../render/index.js';
 import { checkSetChoices, loadTemplateSet, setLabel, type TemplateSet } from '../render/templates.js';
 import { bold, dim, green, red, say, sayList, warn } from '../ui.js';
 import { checkWritable, createStaging, inspectTarget, moveIntoPlace, overwrittenBy } from '../write.js';
+import { projectRecord, withRender } from './project.js';
 
 export interface NewOptions {
   dir?: string;
@@ -29,34 +29,11 @@ export interface NewOptions {
 
 const defaultDir = 'steel-thread-project';
 
-/** The project record of a render. */
-export function projectRecord(set: TemplateSet, answers: Answers, files: Record<string, string>): string {
-  return formatRecord({ format: recordFormat, generator: generatorVersion, templates: set.id, answers, files });
-}
-
-/** Renders into a fresh temp folder that `use` may read; the folder is removed afterwards. */
-export async function withRender<T>(
-  set: TemplateSet,
-  answers: Answers,
-  use: (dir: string, files: RenderedFile[]) => Promise<T>,
-): Promise<T> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steel-thread-render-'));
-  const release = removeOnInterrupt(dir);
-  try {
-    return await use(dir, await render(set, answers, dir));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-    release();
-  }
-}
-
 export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
   const set = loadTemplateSet(options.templates);
   const given: GivenAnswers = { ...(options.answersFile ? readAnswersFile(options.answersFile) : {}), ...options.given };
 
-  const dir = options.dir ?? (options.mode.yes || !options.mode.interactive ? undefined : defaultDir);
-  if (dir === undefined && !options.mode.yes) throw new UserError('missing the project folder: steel-thread new DIR');
-  const target = path.resolve(dir ?? defaultDir);
+  const target = path.resolve(options.dir ?? (await askFolder(options.mode, defaultDir)));
   const { entries } = inspectTarget(target);
   checkWritable(entries.length > 0 ? target : path.dirname(target));
   if (entries.length > 0 && !options.force) {

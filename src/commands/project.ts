@@ -1,7 +1,11 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { readRecord, type ProjectRecord } from '../answers.js';
+import { formatRecord, readRecord, recordFormat, type Answers, type ProjectRecord } from '../answers.js';
 import { UserError } from '../errors.js';
+import { removeOnInterrupt } from '../interrupt.js';
+import { generatorVersion } from '../package.js';
+import { render, type RenderedFile } from '../render/index.js';
 import { loadTemplateSet, setLabel, type TemplateSet } from '../render/templates.js';
 
 /** An existing project, its record, and the template set `update` or `check` compares it with. */
@@ -30,4 +34,25 @@ export function compareRenders(base: Record<string, string>, next: Record<string
   const added = Object.keys(next).filter((p) => !(p in base));
   const removed = Object.keys(base).filter((p) => !(p in next));
   return { changed: changed.sort(), added: added.sort(), removed: removed.sort() };
+}
+
+/** The project record of a render. */
+export function projectRecord(set: TemplateSet, answers: Answers, files: Record<string, string>): string {
+  return formatRecord({ format: recordFormat, generator: generatorVersion, templates: set.id, answers, files });
+}
+
+/** Renders into a fresh temp folder that `use` may read; the folder is removed afterwards. */
+export async function withRender<T>(
+  set: TemplateSet,
+  answers: Answers,
+  use: (dir: string, files: RenderedFile[]) => Promise<T>,
+): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steel-thread-render-'));
+  const release = removeOnInterrupt(dir);
+  try {
+    return await use(dir, await render(set, answers, dir));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    release();
+  }
 }

@@ -8,8 +8,7 @@ import { setLabel } from '../render/templates.js';
 import { bold, dim, green, red, say, sayList, yellow } from '../ui.js';
 import { applyPlan, planUpdate, touchedPaths, type Action, type Outcome } from '../update.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../write.js';
-import { projectRecord, withRender } from './new.js';
-import { openProject } from './project.js';
+import { openProject, projectRecord, withRender } from './project.js';
 
 export interface UpdateOptions {
   dir: string;

@@ -67,6 +67,14 @@ export function printRecommendation(recommendation: Recommendation, set: Templat
   for (const reason of recommendation.reasons) say(`  ${dim('-')} ${reason}`);
 }
 
+/** The project's folder, when `new` was not given one: asked on a terminal, else the default under --yes. */
+export async function askFolder(mode: InterviewMode, fallback: string): Promise<string> {
+  if (mode.yes) return fallback;
+  if (!mode.interactive) throw new UserError('missing the project folder: steel-thread new DIR (or --yes for ./steel-thread-project)');
+  const folder = await ask<string>({ type: 'text', name: 'folder', message: 'Project folder', initial: fallback });
+  return folder.trim() || fallback;
+}
+
 /** The consumer questions alone (what `recommend` needs). */
 export async function askConsumer(
   given: GivenAnswers,
