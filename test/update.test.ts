@@ -238,49 +238,45 @@ describe('update', () => {
     expect(run.stdout).toMatch(/merge bases were not found/);
   });
 
-  it('falls back safely when the merge base is missing from the repository, and merges once it is fetched', async () => {
+  /**
+   * A project whose README both the team and template version 2 changed, updated and committed,
+   * then cloned: the clone has the project's history but not refs/steel-thread/bases, so the
+   * version 2 render of README.md (merged, never committed as such) is nowhere in it. Template
+   * version 3 then changes the line version 2 added.
+   */
+  async function cloneAfterAnUpdate() {
     const s = await scenario();
     s.write('README.md', `${s.read('README.md')}\nTeam line.\n`);
     await s.commit('team');
     s.editTemplate(baseReadme, (t) => `Version 2 line.\n\n${t}`);
     expect((await s.update()).code).toBe(0);
     await s.commit('update to v2');
-    // A fresh clone has the project's history but not refs/steel-thread/bases, so the version 2
-    // render of README.md (merged, never committed as such) is nowhere in it.
     const clone = path.join(path.dirname(s.project), 'clone');
     await execa('git', ['clone', '-q', '--no-local', s.project, clone]);
     s.editTemplate(baseReadme, (t) => t.replace('Version 2 line.', 'Version 3 line.'));
-    s.editTemplate('base/Makefile.hbs', (t) => t.replace('## list the commands', '## list every command'));
-    const cloneUpdate = (...args: string[]) => steelThread(['update', '--templates', s.templates, ...args], { cwd: clone, env: gitIdentity });
-    const dry = await cloneUpdate('--dry-run');
-    expect(dry.stdout).toMatch(/CONFLICT\s+README\.md \(no merge base: both versions kept\)/);
-    expect(dry.stdout).toMatch(/updated\s+Makefile/);
-
-    await execa('git', ['fetch', '-q', 'origin', 'refs/steel-thread/*:refs/steel-thread/*'], { cwd: clone });
-    const run = await cloneUpdate();
-    expect(run.code, run.output).toBe(0);
-    const readme = fs.readFileSync(path.join(clone, 'README.md'), 'utf8');
-    expect(readme).toMatch(/^Version 3 line\.[\s\S]*Team line\.\n$/);
-    expect(fs.readFileSync(path.join(clone, 'Makefile'), 'utf8')).toContain('## list every command');
-  });
+    const update = (...args: string[]) => steelThread(['update', '--templates', s.templates, ...args], { cwd: clone, env: gitIdentity });
+    return { s, clone, update, readme: () => fs.readFileSync(path.join(clone, 'README.md'), 'utf8') };
+  }
 
   it('without the base in a clone, keeps both versions and says how to fetch the bases', async () => {
-    const s = await scenario();
-    s.write('README.md', `${s.read('README.md')}\nTeam line.\n`);
-    await s.commit('team');
-    s.editTemplate(baseReadme, (t) => `Version 2 line.\n\n${t}`);
-    expect((await s.update()).code).toBe(0);
-    await s.commit('update to v2');
-    const clone = path.join(path.dirname(s.project), 'clone');
-    await execa('git', ['clone', '-q', '--no-local', s.project, clone]);
-    s.editTemplate(baseReadme, (t) => t.replace('Version 2 line.', 'Version 3 line.'));
-    const run = await steelThread(['update', '--templates', s.templates], { cwd: clone, env: gitIdentity });
+    const { update, readme } = await cloneAfterAnUpdate();
+    const run = await update();
     expect(run.code).toBe(5);
-    const readme = fs.readFileSync(path.join(clone, 'README.md'), 'utf8');
-    expect(readme).toContain('Team line.');
-    expect(readme).toContain('Version 2 line.');
-    expect(readme).toContain('Version 3 line.');
+    for (const line of ['Team line.', 'Version 2 line.', 'Version 3 line.']) expect(readme()).toContain(line);
     expect(run.stdout).toMatch(/git fetch origin 'refs\/steel-thread\/bases:refs\/steel-thread\/bases'/);
+  });
+
+  it('merges cleanly once the bases are fetched into the clone', async () => {
+    const { s, clone, update, readme } = await cloneAfterAnUpdate();
+    s.editTemplate('base/Makefile.hbs', (t) => t.replace('## list the commands', '## list every command'));
+    const dry = await update('--dry-run');
+    expect(dry.stdout).toMatch(/CONFLICT\s+README\.md \(no merge base: both versions kept\)/);
+    expect(dry.stdout).toMatch(/updated\s+Makefile/);
+    await execa('git', ['fetch', '-q', 'origin', 'refs/steel-thread/*:refs/steel-thread/*'], { cwd: clone });
+    const run = await update();
+    expect(run.code, run.output).toBe(0);
+    expect(readme()).toMatch(/^Version 3 line\.[\s\S]*Team line\.\n$/);
+    expect(fs.readFileSync(path.join(clone, 'Makefile'), 'utf8')).toContain('## list every command');
   });
 
   it('advances the merge base: a line version 2 adds and version 3 removes is gone after the second update', async () => {

@@ -112,7 +112,13 @@ def export(url: URL, model: Model, customers: Iterable[pd.DataFrame], run_id: st
 
 
 def connect(url: URL) -> Engine:
-    """An engine with the 2.0 API (future=True: required on 1.4, the only mode on 2.0)."""
+    """An engine with the 2.0 API (future=True: required on 1.4, the only mode on 2.0).
+
+    A plain postgresql:// URL is given the psycopg2 driver the project installs: SQLAlchemy 2.1
+    made psycopg (version 3) the default for it.
+    """
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg2")
     if url.get_backend_name() != "sqlite":
         return create_engine(url, future=True)
     if url.database and url.database != ":memory:":
