@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ruffProblems } from '../scripts/ruff-check.mjs';
 import { generate, templatesDir, tempDir } from './support/cli.js';
+import { make } from './support/python.js';
 import { projectSnapshot } from './support/tree.js';
 
 const registry = JSON.parse(fs.readFileSync(path.join(templatesDir, 'registry.json'), 'utf8')) as {
@@ -68,5 +69,26 @@ describe('rendered projects', () => {
         expect(fs.existsSync(path.join(project, '.github'))).toBe(false);
       }
     });
+  });
+});
+
+describe('a team’s template set', () => {
+  it('adds a delivery form with one folder and one registry entry, and the project passes', async () => {
+    const dir = tempDir();
+    const templates = path.join(dir, 'templates');
+    fs.cpSync(templatesDir, templates, { recursive: true });
+    // A "ranked e-mail list" form: the CSV form's folder, with its own README section.
+    fs.cpSync(path.join(templates, 'delivery', 'csv'), path.join(templates, 'delivery', 'email-list'), { recursive: true });
+    fs.writeFileSync(path.join(templates, 'delivery', 'email-list', '_partials', 'readme-delivery.hbs'), '## Delivery: a ranked list, e-mailed each morning\n\n');
+    const registryFile = path.join(templates, 'registry.json');
+    const registry = JSON.parse(fs.readFileSync(registryFile, 'utf8'));
+    registry.delivery['email-list'] = { ...registry.delivery.csv, title: 'e-mailed list', folder: 'delivery/email-list' };
+    fs.writeFileSync(registryFile, JSON.stringify(registry, null, 2));
+
+    const project = await generate(dir, 'mailer', ['--delivery', 'email-list', '--consumer', 'people', '--freshness', 'daily', '--templates', templates]);
+    expect(fs.readFileSync(path.join(project, 'README.md'), 'utf8')).toContain('## Delivery: a ranked list, e-mailed each morning');
+    expect(fs.readFileSync(path.join(project, 'docs', 'decisions', '0001-delivery-form.md'), 'utf8')).toContain('# 1. Delivery form: e-mailed list');
+    const tests = await make(project, 'test');
+    expect(tests.code, tests.output).toBe(0);
   });
 });
