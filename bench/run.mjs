@@ -38,7 +38,7 @@ function machine() {
     cpu: `${cpus.length} × ${cpus[0]?.model ?? 'unknown'}`,
     memory_gib: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
-    os: `${os.type()} ${os.release()}`,
+    os: `${os.type()} ${os.arch()}`,
     python: sh(python, ['--version']).trim(),
     hyperfine: sh('hyperfine', ['--version']).trim(),
     cookiecutter: sh('cookiecutter', ['--version']).trim().split(' from ')[0],

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ExitCode, UserError } from './errors.js';
 import { consumers, freshnesses, intakes, type Consumer, type Freshness, type Intake } from './interview/rules.js';
 import { generatorVersion } from './package.js';
+import { checkRelativePath } from './write.js';
 
 /** Everything a project is rendered from. */
 export interface Answers {
@@ -181,6 +182,7 @@ export function readRecord(projectDir: string): ProjectRecord {
   if (typeof files !== 'object' || Object.values(files).some((v) => typeof v !== 'string' || !/^[0-7]{6} [0-9a-f]{40}$/.test(v))) {
     throw new UserError(`${recordFileName} has a malformed "files" table: restore it from git`);
   }
+  for (const rel of Object.keys(files)) checkRelativePath(rel, recordFileName);
   const templates = raw.templates as Partial<TemplateSetId> | undefined;
   if (typeof templates?.name !== 'string') throw new UserError(`${recordFileName} does not name its template set: restore it from git`);
   return {

@@ -207,6 +207,11 @@ function onSignal(signal: NodeJS.Signals, code: number) {
 
 /** Runs the command line and exits with its code. */
 export async function main(argv: string[], defaultCommand: CommandName = 'new'): Promise<void> {
+  // A reader that went away (`steel-thread … | head`) is no error of ours: stop quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? ExitCode.ok);
+  });
   onSignal('SIGINT', ExitCode.interrupted);
   onSignal('SIGTERM', 143);
   onSignal('SIGHUP', 129);

@@ -41,7 +41,7 @@ export async function git(args: string[], options: GitOptions): Promise<string |
 
 export class GitMissing extends UserError {
   constructor() {
-    super('git is not installed: install it (Debian: apt-get install git), or pass --no-git to new', ExitCode.stepFailed);
+    super('git is not installed: install it (Debian: apt-get install git), or pass --no-git to new', ExitCode.usage);
   }
 }
 

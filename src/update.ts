@@ -84,12 +84,13 @@ function mergeMode(base: boolean, ours: boolean, theirs: boolean): boolean {
   return ours === base ? theirs : ours;
 }
 
-/** A free name beside `rel` for the template's version: "logo.png" → "logo.from-template.png". */
+/**
+ * A free name beside `rel` for the template's version: "ci.yml" → "ci.yml.from-template". The
+ * ending makes it inert: no test runner collects it, no CI runs it, no import finds it.
+ */
 function besidePath(projectDir: string, rel: string): string {
-  const ext = path.posix.extname(rel);
-  const stem = ext ? rel.slice(0, -ext.length) : rel;
   for (let n = 1; ; n++) {
-    const candidate = `${stem}.from-template${n > 1 ? `-${n}` : ''}${ext}`;
+    const candidate = `${rel}.from-template${n > 1 ? `-${n}` : ''}`;
     if (!fs.existsSync(path.join(projectDir, candidate))) return candidate;
   }
 }

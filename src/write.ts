@@ -149,12 +149,24 @@ export function moveIntoPlace(staging: string, target: string): void {
     fs.renameSync(staging, target);
     return;
   }
-  for (const rel of listFiles(staging)) {
+  // Every destination is checked before the first file moves: a folder or a link in the way
+  // must refuse the whole project, not stop it half-way.
+  const moves = listFiles(staging).map((rel) => {
     const destination = containedPath(target, rel);
-    const existing = fs.lstatSync(destination, { throwIfNoEntry: false });
-    if (existing?.isDirectory()) throw new UserError(`${rel} is a folder in ${target}; a file of the project goes there`, ExitCode.refused);
-    fs.mkdirSync(path.dirname(destination), { recursive: true });
-    fs.renameSync(path.join(staging, rel), destination);
+    const segments = rel.split('/');
+    for (let depth = 1; depth <= segments.length; depth++) {
+      const part = segments.slice(0, depth).join('/');
+      const stat = fs.lstatSync(path.join(target, part), { throwIfNoEntry: false });
+      if (!stat) break;
+      const last = depth === segments.length;
+      if (!last && !stat.isDirectory()) throw new UserError(`${part} is a file in ${target}; the project needs a folder there`, ExitCode.refused);
+      if (last && stat.isDirectory()) throw new UserError(`${rel} is a folder in ${target}; a file of the project goes there`, ExitCode.refused);
+    }
+    return { from: path.join(staging, rel), to: destination };
+  });
+  for (const { from, to } of moves) {
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.renameSync(from, to);
   }
   fs.rmSync(staging, { recursive: true, force: true });
 }

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { recordFileName } from '../src/answers.js';
 import { generatorVersion } from '../src/package.js';
-import { gitIdentity, steelThread, templatesDir, tempDir } from './support/cli.js';
+import { binPath, gitIdentity, steelThread, templatesDir, tempDir } from './support/cli.js';
 import { treeListing } from './support/tree.js';
 
 const csvAnswers = ['--consumer', 'people', '--freshness', 'daily'];
@@ -70,6 +70,17 @@ describe('the command line', () => {
     const dir = tempDir();
     expectCleanFailure(await steelThread(args, { cwd: dir }), 2, message);
     expect(treeListing(dir)).toEqual([]);
+  });
+
+  it('stops quietly when the reader of its output goes away', async () => {
+    const dir = tempDir();
+    const run = await execa('bash', ['-c', `node ${JSON.stringify(binPath)} new demo --consumer people --freshness daily --yes --dry-run | head -c 20; exit \${PIPESTATUS[0]}`], {
+      cwd: dir,
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/EPIPE|\n\s+at /);
   });
 
   it('refuses a non-empty target, leaving it untouched', async () => {

@@ -75,15 +75,17 @@ describe('a generated CSV-drop project, run for real', () => {
     expect(fs.existsSync(path.join(dir, 'broken', 'pyproject.toml'))).toBe(true);
   });
 
-  it('reports a failing git step with git’s own output, exit 4, and leaves no half project', async () => {
+  it('reports a failing git step with git’s own output and exit 4, and keeps the whole project without git', async () => {
     const dir = tempDir();
     const run = await steelThread(['new', 'demo', '--consumer', 'people', '--freshness', 'daily', '--yes'], {
       cwd: dir,
       env: { GIT_AUTHOR_NAME: 'test', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'test', GIT_COMMITTER_EMAIL: 't@example.com', GIT_AUTHOR_DATE: 'not a date' },
     });
     expect(run.code).toBe(4);
-    expect(run.stderr).toMatch(/error: git commit failed/);
+    expect(run.stderr).toMatch(/error: the project is written, but git commit failed/);
     expect(run.stderr).toMatch(/invalid date format/);
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(fs.readdirSync(dir)).toEqual(['demo']);
+    expect(fs.existsSync(path.join(dir, 'demo', 'pyproject.toml'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'demo', '.git'))).toBe(false);
   });
 });

@@ -150,8 +150,8 @@ describe('update', () => {
     const run = await s.update();
     expect(run.code).toBe(5);
     expect(s.read('docs/runbook.md')).toBe('The team’s own runbook.\n');
-    expect(s.read('docs/runbook.from-template.md')).toBe('The template’s runbook.\n');
-    expect(run.output).toContain('docs/runbook.md and docs/runbook.from-template.md');
+    expect(s.read('docs/runbook.md.from-template')).toBe('The template’s runbook.\n');
+    expect(run.output).toContain('docs/runbook.md and docs/runbook.md.from-template');
   });
 
   it('leaves a file the team deleted deleted, and says so', async () => {
@@ -187,8 +187,8 @@ describe('update', () => {
     const run = await s.update();
     expect(run.code).toBe(5);
     expect(fs.readFileSync(path.join(s.project, 'docs/logo.png'))).toEqual(png(2));
-    expect(fs.readFileSync(path.join(s.project, 'docs/logo.from-template.png'))).toEqual(png(3));
-    expect(run.stdout).toMatch(/beside\s+docs\/logo\.png \(the template's version is in docs\/logo\.from-template\.png; binary/);
+    expect(fs.readFileSync(path.join(s.project, 'docs/logo.png.from-template'))).toEqual(png(3));
+    expect(run.stdout).toMatch(/beside\s+docs\/logo\.png \(the template's version is in docs\/logo\.png\.from-template; binary/);
   });
 
   it('merges a CRLF file keeping its line endings', async () => {

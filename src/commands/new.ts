@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readAnswersFile, recordFileName, type Answers, type GivenAnswers } from '../answers.js';
 import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
 import { fingerprintRender, parseFingerprint } from '../fingerprint.js';
-import { basesRef, storeBase, workTree, type WorkTree } from '../git.js';
+import { basesRef, GitMissing, storeBase, workTree, type WorkTree } from '../git.js';
 import { removeOnInterrupt } from '../interrupt.js';
 import { askFolder, interview, type InterviewMode } from '../interview/index.js';
 import { projectNames } from '../names.js';
@@ -67,6 +67,7 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
   const staging = createStaging(target);
   const release = removeOnInterrupt(staging);
   let fallbackIdentity = false;
+  let gitFailure: UserError | undefined;
   try {
     const files = await render(set, answers, staging);
     const fingerprints = fingerprintRender(staging, files);
@@ -83,8 +84,15 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
     // A fresh folder gets its repository while still staged, so it appears complete or not at all.
     const ownRepository = options.git && entries.length === 0 && (await workTree(path.dirname(target))) === null;
     if (ownRepository) {
-      ({ fallbackIdentity } = await initRepository(staging, written, `Steel thread for ${answers.name} (steel-thread ${generatorVersion})`));
-      await storeProjectBase(staging, { root: staging, prefix: '' }, staging, files, fingerprints, set);
+      try {
+        ({ fallbackIdentity } = await initRepository(staging, written, `Steel thread for ${answers.name} (steel-thread ${generatorVersion})`));
+        await storeProjectBase(staging, { root: staging, prefix: '' }, staging, files, fingerprints, set);
+      } catch (error) {
+        // git itself failed: the project is still whole, so it is written without a repository.
+        if (!(error instanceof UserError) || error instanceof GitMissing) throw error;
+        fs.rmSync(path.join(staging, '.git'), { recursive: true, force: true });
+        gitFailure = error;
+      }
     }
     moveIntoPlace(staging, target);
     if (options.git && !ownRepository) await explainGit(target, files, fingerprints, set);
@@ -94,6 +102,9 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
   }
 
   say(green(`Created ${target}`));
+  if (gitFailure) {
+    throw new UserError(`the project is written, but ${gitFailure.message}: run git init and commit it yourself`, ExitCode.stepFailed, gitFailure.details);
+  }
   if (fallbackIdentity) {
     warn('git has no user.name/user.email here: the first commit was made as "steel-thread <steel-thread@localhost>". Set your identity with git config.');
   }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { recordFileName, type Answers, type GivenAnswers } from '../answers.js';
-import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
+import { ExitCode, fromSystemError, UserError, type ExitCodeValue } from '../errors.js';
 import { fingerprintRender, parseFingerprint } from '../fingerprint.js';
 import { basesRef, readBlob, storeBase, workTree, workTreeStatus } from '../git.js';
 import { setLabel } from '../render/templates.js';
@@ -125,7 +125,15 @@ export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> 
       const baseFiles = files.map((file) => ({ ...file, blob: parseFingerprint(next[file.path] ?? '').blob }));
       await storeBase(projectDir, repository, renderDir, baseFiles, setLabel(set.id));
     }
-    applyPlan(projectDir, outcomes);
+    try {
+      applyPlan(projectDir, outcomes);
+    } catch (error) {
+      const reason = (fromSystemError(error) ?? (error as Error)).message;
+      throw new UserError(
+        `update stopped part-way (${reason}): each file is either old or new; fix that, then run update again with --allow-dirty`,
+        ExitCode.stepFailed,
+      );
+    }
     const recordText = projectRecord(set, answers, next);
     const recordPath = path.join(projectDir, recordFileName);
 

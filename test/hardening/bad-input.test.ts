@@ -94,6 +94,9 @@ const cases: Case[] = [
   { what: 'an unwritable folder', setup: (d) => { fs.mkdirSync(path.join(d, 'locked'), { mode: 0o555 }); }, args: () => ['new', 'locked/project', ...answers], code: 2, message: /cannot write in .*locked: permission denied/, unprivileged: true },
   { what: 'an unwritable non-empty folder with --force', setup: (d) => { fs.mkdirSync(path.join(d, 'locked')); fs.writeFileSync(path.join(d, 'locked', 'x'), 'x'); fs.chmodSync(path.join(d, 'locked'), 0o555); }, args: () => ['new', 'locked', ...answers, '--force'], code: 2, message: /permission denied/, unprivileged: true },
 
+  { what: 'a file where the project needs a folder, with --force', setup: (d) => { fs.mkdirSync(path.join(d, 'project')); fs.writeFileSync(path.join(d, 'project', 'src'), 'x'); }, args: newWith('--force'), code: 3, message: /src is a file in .*project; the project needs a folder there/ },
+  { what: 'a folder where the project needs a file, with --force', setup: (d) => fs.mkdirSync(path.join(d, 'project', 'Makefile'), { recursive: true }), args: newWith('--force'), code: 3, message: /Makefile is a folder in .*a file of the project goes there/ },
+
   // Answers files.
   { what: 'an answers file with malformed JSON', setup: answersFile('{"consumer": '), args: withAnswers, code: 2, message: /not valid JSON/ },
   { what: 'an empty answers file', setup: answersFile(''), args: withAnswers, code: 2, message: /not valid JSON/ },
@@ -126,6 +129,7 @@ const cases: Case[] = [
   { what: 'check outside a project', args: () => ['check'], code: 2, message: /has no \.steel-thread\.json/ },
   { what: 'update of a missing folder', args: () => ['update', 'nowhere'], code: 2, message: /is not a folder/ },
   { what: 'a new-only flag on check', args: () => ['check', '--delivery', 'csv'], code: 2, message: /Unknown option '--delivery'/ },
+  { what: 'update with a record naming a path outside the project', setup: (d) => fs.writeFileSync(path.join(d, recordFileName), JSON.stringify({ format: 1, generator: '0.1.0', templates: { name: 'steel-thread', version: '0.1.0' }, answers: { name: 'x', package: 'x', consumer: 'people', freshness: 'daily', intake: null, delivery: 'csv', ci: 'github' }, files: { '../victim.txt': `100644 ${'a'.repeat(40)}` } })), args: () => ['update'], code: 2, message: /\.steel-thread\.json would write "\.\.\/victim\.txt", which is not a plain path inside the project/ },
   { what: 'update with a broken record', setup: (d) => fs.writeFileSync(path.join(d, recordFileName), '{'), args: () => ['update'], code: 2, message: /not valid JSON.*restore it from git/ },
   { what: 'recommend --json without freshness', args: () => ['recommend', '--consumer', 'people', '--json'], code: 2, message: /missing answer: --freshness/ },
 

@@ -8,7 +8,8 @@ with the lines they are on, instead of a traceback from deep inside pandas or sc
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,14 +74,24 @@ def load(path: Path, *, labelled: bool) -> pd.DataFrame:
 
 
 def read_chunks(path: Path, *, labelled: bool, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    """The file in checked, typed chunks, so large files stream in bounded memory."""
+    """The file in checked, typed chunks, so large files stream in bounded memory.
+
+    Ids are checked for repeats within each chunk here; a delivery that sees every id (a ranked
+    list, a table's primary key) catches repeats across chunks.
+    """
     source = str(path)
     try:
+        # index_col=False: rows with more fields than the header are an error, not an index.
         reader = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8", chunksize=rows
+            path,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8",
+            chunksize=rows,
+            index_col=False,
         )
         rows_read = 0
-        for chunk in reader:
+        while (chunk := _next_chunk(reader)) is not None:
             if len(chunk) > 0:
                 rows_read += len(chunk)
                 yield check(chunk, labelled=labelled, source=source)
@@ -90,10 +101,17 @@ def read_chunks(path: Path, *, labelled: bool, rows: int = CHUNK_ROWS) -> Iterat
         raise DataError(source, ["the file does not exist"]) from None
     except pd.errors.EmptyDataError:
         raise DataError(source, ["the file is empty: no header, no rows"]) from None
-    except pd.errors.ParserError as error:
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
         raise DataError(source, [f"not a well-formed CSV file: {error}"]) from None
     except UnicodeDecodeError as error:
         raise DataError(source, [f"not UTF-8 text (byte offset {error.start})"]) from None
+
+
+def _next_chunk(reader: Iterator[pd.DataFrame]) -> pd.DataFrame | None:
+    """The next chunk, or None at the end; pandas only warns of rows longer than the header."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        return next(reader, None)
 
 
 def check(raw: pd.DataFrame, *, labelled: bool, source: str) -> pd.DataFrame:
@@ -117,6 +135,14 @@ def check(raw: pd.DataFrame, *, labelled: bool, source: str) -> pd.DataFrame:
     if problems:
         raise DataError(source, problems)
     return typed
+
+
+def repeated_ids(source: Path, ids: Iterable[str] = ()) -> DataError:
+    """The report for ids that appear more than once in a file, found across its chunks."""
+    shown = ", ".join(repr(entity) for entity in sorted(set(ids))[:SHOWN_LINES])
+    return DataError(
+        str(source), [f"{ENTITY}: ids appear more than once{': ' + shown if shown else ''}"]
+    )
 
 
 def _lines(mask: pd.Series) -> str:

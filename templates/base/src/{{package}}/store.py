@@ -9,10 +9,13 @@ Versions are immutable: saving a version that exists keeps the first copy.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pickle
+import platform
 import subprocess
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +34,12 @@ class ModelStore:
             return
         with atomic_file(folder / "model.pkl") as handle:
             pickle.dump(model, handle, protocol=4)
-        saved = {"version": model.version, "saved_at": _now(), "code_version": code_version()}
+        saved = {
+            "version": model.version,
+            "saved_at": _now(),
+            "code_version": code_version(),
+            "packages": package_versions(),
+        }
         write_json(folder / "metadata.json", {**metadata, **saved})
 
     def load(self, version: str) -> Model:
@@ -78,3 +86,12 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return result.stdout.strip() or "unknown"
+
+
+def package_versions() -> dict[str, str]:
+    """The versions a model was made with: a pickle loads safely only under the same ones."""
+    versions = {"python": platform.python_version()}
+    for name in ("numpy", "pandas", "scikit-learn"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    return versions

@@ -78,7 +78,8 @@ def choose_model(training: pd.DataFrame, settings: Settings, say: Say) -> Model:
     if live == candidate.version:
         say(f"model {candidate.version} (AUC {metrics['auc']}) is already live")
         return candidate
-    live_auc = evaluate.auc(store.load(live), held_out) if live else None
+    live_model = load_live(store, live, say)
+    live_auc = evaluate.auc(live_model, held_out) if live_model else None
     decision = evaluate.gate(metrics["auc"], metrics["baseline_auc"], live_auc, settings.hurdle_auc)
     for reason in decision.reasons:
         say(f"  {reason}")
@@ -86,6 +87,17 @@ def choose_model(training: pd.DataFrame, settings: Settings, say: Say) -> Model:
         store.promote(candidate.version, decision.reasons)
         say(f"promoted {candidate.version}")
         return candidate
-    fallback = store.load(live) if live else constant
+    fallback = live_model or constant
     say(f"not promoted: {candidate.version} stays in the store; {fallback.version} delivers")
     return fallback
+
+
+def load_live(store: ModelStore, version: str | None, say: Say) -> Model | None:
+    """The live model, or None: none promoted yet, or one these package versions cannot load."""
+    if version is None:
+        return None
+    try:
+        return store.load(version)
+    except Exception as problem:  # a pickle from other library versions raises almost anything
+        say(f"the live model {version} cannot be loaded here ({problem!r}): judged as absent")
+        return None

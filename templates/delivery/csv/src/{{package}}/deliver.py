@@ -20,7 +20,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from .data import ENTITY
+from .data import ENTITY, repeated_ids
 from .files import atomic_file, write_json
 from .model import Model
 from .record import Delivery, ScoreSummary
@@ -42,6 +42,9 @@ def deliver(
     model: Model, customers: Iterable[pd.DataFrame], settings: Settings, run_id: str
 ) -> Delivery:
     ids, scores = _score(model, customers)
+    repeated = _repeated(ids)
+    if repeated:
+        raise repeated_ids(settings.scoring_data, repeated)
     order = np.lexsort((ids, -scores))
     name = f"predictions-{run_id}"
     staging = settings.outbox / ".partial"
@@ -76,6 +79,13 @@ def _score(model: Model, customers: Iterable[pd.DataFrame]) -> tuple[np.ndarray,
     if not ids:
         return np.array([], dtype=bytes), np.array([], dtype=float)
     return np.concatenate(ids), np.concatenate(scores)
+
+
+def _repeated(ids: np.ndarray) -> list[str]:
+    """Ids that appear more than once: chunks were checked one at a time; a ranking needs all."""
+    ordered = np.sort(ids)
+    same_as_next = ordered[1:] == ordered[:-1]
+    return [entity.decode() for entity in np.unique(ordered[1:][same_as_next])]
 
 
 def _write_ranked(

@@ -39,9 +39,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
-from .data import ENTITY
+from .data import ENTITY, repeated_ids
 from .model import Model
 from .record import Delivery, ScoreSummary
 from .settings import ConfigError, Settings
@@ -77,7 +77,10 @@ RUNS = Table(
 def deliver(
     model: Model, customers: Iterable[pd.DataFrame], settings: Settings, run_id: str
 ) -> Delivery:
-    return export(database_url(settings), model, customers, run_id)
+    try:
+        return export(database_url(settings), model, customers, run_id)
+    except IntegrityError:  # the primary key met an id twice; the run's transaction rolled back
+        raise repeated_ids(settings.scoring_data) from None
 
 
 def database_url(settings: Settings, environ: Mapping[str, str] = os.environ) -> URL:
