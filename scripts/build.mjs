@@ -70,7 +70,8 @@ try {
     target: 'node20',
     minify: true,
     legalComments: 'linked',
-    alias: { inquirer: path.join(root, 'src', 'render', 'no-inquirer.ts') },
+    // Packages node-plop loads for features steel-thread never calls (see the stand-ins' module).
+  alias: Object.fromEntries(['inquirer', 'resolve', 'tinyglobby'].map((name) => [name, path.join(root, 'src', 'render', 'unused-by-node-plop.ts')])),
     plugins: [bundleOnly],
     // CommonJS dependencies bundled into ESM still call require() for Node's built-ins.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
