@@ -120,7 +120,8 @@ export async function storeBase(projectDir: string, tree: WorkTree, renderDir: s
       input: files.map((file) => `${modeOf(file.executable)} ${file.blob}\t${tree.prefix}${file.path}`).join('\n'),
     });
     const treeId = (await git(['write-tree'], { cwd: projectDir, env })) ?? '';
-    const previous = await git(['rev-parse', '-q', '--verify', `${basesRef}^{commit}`, `${basesRef}^{tree}`], { cwd: projectDir, allowFailure: true });
+    // The last base and its tree, in one call (it fails, harmlessly, before the first base).
+    const previous = await git(['log', '-1', '--format=%H%n%T', basesRef, '--'], { cwd: projectDir, allowFailure: true });
     const [parent, parentTree] = previous?.split('\n') ?? [];
     if (parentTree === treeId) return;
     const message = `steel-thread base: ${tree.prefix || './'} from ${label}`;

@@ -302,6 +302,8 @@ describe('update', () => {
     expect((await s.update()).code).toBe(0);
     await s.commit('updated');
     const refBefore = await s.git('rev-parse', 'refs/steel-thread/bases');
+    // Each render taken in is a base, each the child of the last: new's, then the update's.
+    expect((await s.git('rev-list', 'refs/steel-thread/bases')).split('\n')).toHaveLength(2);
     const run = await s.update();
     expect(run.code, run.output).toBe(0);
     expect(run.stdout).toContain('Already up to date');
