@@ -102,26 +102,24 @@ export interface BaseFile {
 
 /** Stores the files of `renderDir` as a base in the repository holding `projectDir`. */
 export async function storeBase(projectDir: string, tree: WorkTree, renderDir: string, files: BaseFile[], label: string): Promise<void> {
-  const ids = (
-    (await git(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
-      cwd: projectDir,
-      input: files.map((file) => path.join(renderDir, file.path)).join('\n'),
-    })) ?? ''
-  ).split('\n');
-  files.forEach((file, i) => {
-    if (ids[i] !== file.blob) throw new UserError(`git stored ${file.path} under another id than expected`, ExitCode.stepFailed);
-  });
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steel-thread-index-'));
   try {
     const env = { ...toolIdentity, GIT_INDEX_FILE: path.join(tempDir, 'index') };
-    await git(['update-index', '--add', '--index-info'], {
-      cwd: projectDir,
-      env,
-      input: files.map((file) => `${modeOf(file.executable)} ${file.blob}\t${tree.prefix}${file.path}`).join('\n'),
+    // Writing the blobs, listing them in a temp index and finding the last base are independent.
+    const [ids, , previous] = await Promise.all([
+      git(['hash-object', '-w', '--no-filters', '--stdin-paths'], { cwd: projectDir, input: files.map((file) => path.join(renderDir, file.path)).join('\n') }),
+      git(['update-index', '--add', '--index-info'], {
+        cwd: projectDir,
+        env,
+        input: files.map((file) => `${modeOf(file.executable)} ${file.blob}\t${tree.prefix}${file.path}`).join('\n'),
+      }),
+      // The last base and its tree (this fails, harmlessly, before the first base).
+      git(['log', '-1', '--format=%H%n%T', basesRef, '--'], { cwd: projectDir, allowFailure: true }),
+    ]);
+    (ids ?? '').split('\n').forEach((id, i) => {
+      if (id !== files[i]?.blob) throw new UserError(`git stored ${files[i]?.path} under another id than expected`, ExitCode.stepFailed);
     });
     const treeId = (await git(['write-tree'], { cwd: projectDir, env })) ?? '';
-    // The last base and its tree, in one call (it fails, harmlessly, before the first base).
-    const previous = await git(['log', '-1', '--format=%H%n%T', basesRef, '--'], { cwd: projectDir, allowFailure: true });
     const [parent, parentTree] = previous?.split('\n') ?? [];
     if (parentTree === treeId) return;
     const message = `steel-thread base: ${tree.prefix || './'} from ${label}`;
@@ -175,9 +173,13 @@ export async function mergeFile(
   }
 }
 
-/** Paths under `dir` (relative to it) with uncommitted changes to tracked files, and untracked paths. */
-export async function workTreeStatus(dir: string, tree: WorkTree): Promise<{ changed: string[]; untracked: string[] }> {
-  const out = (await git(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.'], { cwd: dir })) ?? '';
+/** Uncommitted changes under `dir`, as `git status` sees them; null outside a repository. */
+export async function workTreeStatus(dir: string): Promise<string | null> {
+  return git(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.'], { cwd: dir, allowFailure: true });
+}
+
+/** `workTreeStatus` read: paths relative to `dir` with changes to tracked files, and untracked ones. */
+export function parseStatus(out: string, tree: WorkTree): { changed: string[]; untracked: string[] } {
   const changed: string[] = [];
   const untracked: string[] = [];
   const entries = out.split('\0');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { recordFileName, type Answers, type GivenAnswers } from '../answers.js';
 import { ExitCode, fromSystemError, UserError, type ExitCodeValue } from '../errors.js';
 import { fingerprintRender, parseFingerprint } from '../fingerprint.js';
-import { basesRef, readBlob, storeBase, workTree, workTreeStatus } from '../git.js';
+import { basesRef, parseStatus, readBlob, storeBase, workTree, workTreeStatus } from '../git.js';
 import { setLabel } from '../render/templates.js';
 import { bold, dim, green, red, say, sayList, yellow } from '../ui.js';
 import { applyPlan, planUpdate, touchedPaths, type Action, type Outcome } from '../update.js';
@@ -79,8 +79,8 @@ function answerChanges(before: Answers, after: Answers): string {
 export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> {
   const { dir: projectDir, record, set } = openProject(options.dir, options.templates);
   const answers: Answers = { ...record.answers, ...options.changed };
-  const repository = await workTree(projectDir);
-  const status = repository && !options.allowDirty ? await workTreeStatus(projectDir, repository) : undefined;
+  const [repository, statusOutput] = await Promise.all([workTree(projectDir), options.allowDirty ? null : workTreeStatus(projectDir)]);
+  const status = repository && statusOutput !== null ? parseStatus(statusOutput, repository) : undefined;
   if (status) {
     const { changed } = status;
     if (changed.length > 0) {
@@ -102,7 +102,13 @@ export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> 
   return withRender(set, answers, async (renderDir, files) => {
     const next = fingerprintRender(renderDir, files);
     const readBase = repository ? (blob: string) => readBlob(projectDir, blob) : async () => null;
-    const outcomes = await planUpdate({ projectDir, base: record.files, next, renderDir, readBase, labels });
+    // The new render is stored as the next merge base while the plan is made: it touches only
+    // git's objects and our own ref, so even an update refused below changes no file.
+    const baseFiles = files.map((file) => ({ ...file, blob: parseFingerprint(next[file.path] ?? '').blob }));
+    const [outcomes] = await Promise.all([
+      planUpdate({ projectDir, base: record.files, next, renderDir, readBase, labels }),
+      repository && !options.dryRun ? storeBase(projectDir, repository, renderDir, baseFiles, setLabel(set.id)) : undefined,
+    ]);
 
     if (status) {
       const { untracked } = status;
@@ -121,10 +127,6 @@ export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> 
     }
 
     removeStaleTemporaries(projectDir, [...Object.keys(record.files), recordFileName]);
-    if (repository) {
-      const baseFiles = files.map((file) => ({ ...file, blob: parseFingerprint(next[file.path] ?? '').blob }));
-      await storeBase(projectDir, repository, renderDir, baseFiles, setLabel(set.id));
-    }
     try {
       applyPlan(projectDir, outcomes);
     } catch (error) {
