@@ -52,6 +52,22 @@ describe('the interview, typed at a real terminal', () => {
     expect(fs.existsSync(path.join(dir, 'call-list', 'pyproject.toml'))).toBe(true);
   });
 
+  it('recommend asks the consumer questions, gives the form with its reasons, and writes nothing', async () => {
+    const dir = tempDir();
+    const terminal = openTerminal(['recommend'], dir);
+    await terminal.expect(/Who will use the model.s output\?/);
+    terminal.send(keys.down + keys.down + keys.enter); // Analysts
+    await terminal.expect(/How fresh must a prediction be\?/);
+    terminal.send(keys.down + keys.down + keys.enter); // Weekly
+    await terminal.expect(/How do they take data in today\?/);
+    terminal.send(keys.enter); // Not sure
+    await terminal.expect(/Recommended: table export \(table\)/);
+    await terminal.expect(/steel-thread new DIR --consumer analysts --freshness weekly --delivery table/);
+    const { code, screen } = await terminal.exited;
+    expect(code, screen).toBe(0);
+    expect(treeListing(dir)).toEqual([]);
+  });
+
   it('aborts on Ctrl-C at a prompt: non-zero exit, nothing written', async () => {
     const dir = tempDir();
     const terminal = openTerminal(['new', 'calls', '--no-git'], dir);
