@@ -67,6 +67,17 @@ async function scenario(options: { git?: boolean; prepareTemplates?: (templates:
   };
 }
 
+/** A project with a team line at the end of README.md, updated to a template version 2 that adds a line at the top, committed. */
+async function updatedToVersion2(): Promise<Scenario> {
+  const s = await scenario();
+  s.write('README.md', `${s.read('README.md')}\nTeam line.\n`);
+  await s.commit('team');
+  s.editTemplate(baseReadme, (t) => `Version 2 line.\n\n${t}`);
+  expect((await s.update()).code).toBe(0);
+  await s.commit('update to v2');
+  return s;
+}
+
 const record = (s: Scenario) => JSON.parse(s.read(recordFileName)) as { answers: Record<string, unknown>; files: Record<string, string> };
 
 describe('update', () => {
@@ -245,12 +256,7 @@ describe('update', () => {
    * version 3 then changes the line version 2 added.
    */
   async function cloneAfterAnUpdate() {
-    const s = await scenario();
-    s.write('README.md', `${s.read('README.md')}\nTeam line.\n`);
-    await s.commit('team');
-    s.editTemplate(baseReadme, (t) => `Version 2 line.\n\n${t}`);
-    expect((await s.update()).code).toBe(0);
-    await s.commit('update to v2');
+    const s = await updatedToVersion2();
     const clone = path.join(path.dirname(s.project), 'clone');
     await execa('git', ['clone', '-q', '--no-local', s.project, clone]);
     s.editTemplate(baseReadme, (t) => t.replace('Version 2 line.', 'Version 3 line.'));
@@ -280,12 +286,7 @@ describe('update', () => {
   });
 
   it('advances the merge base: a line version 2 adds and version 3 removes is gone after the second update', async () => {
-    const s = await scenario();
-    s.write('README.md', `${s.read('README.md')}\nTeam line.\n`);
-    await s.commit('team');
-    s.editTemplate(baseReadme, (t) => `Version 2 line.\n\n${t}`);
-    expect((await s.update()).code).toBe(0);
-    await s.commit('update to v2');
+    const s = await updatedToVersion2();
     await execa('git', ['gc', '-q', '--prune=now'], { cwd: s.project });
     s.editTemplate(baseReadme, (t) => t.replace('Version 2 line.\n\n', ''));
     const run = await s.update();
