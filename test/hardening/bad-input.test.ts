@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { recordFileName } from '../../src/answers.js';
-import { binPath, generate, steelThread, templatesDir, tempDir, type Run } from '../support/cli.js';
+import { generate, repoRoot, steelThread, templatesDir, tempDir, type Run } from '../support/cli.js';
 import { make } from '../support/python.js';
 import { treeListing } from '../support/tree.js';
 
@@ -155,11 +156,27 @@ const cases: Case[] = [
   { what: 'a partials folder holding something else', setup: templateSet((r) => fs.writeFileSync(path.join(r, 'base', '_partials', 'notes.txt'), 'x')), args: withTemplates, code: 2, message: /partials are plain NAME\.hbs files/ },
 ];
 
+/**
+ * The built CLI copied where any user can read it (the checkout may sit in a home folder that
+ * "nobody" cannot enter); the bundle needs nothing from node_modules.
+ */
+let readableCli: string | undefined;
+function cliAnyoneCanRun(): string {
+  if (!readableCli) {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'steel-thread-cli-'));
+    for (const part of ['bin', 'dist', 'templates', 'package.json']) fs.cpSync(path.join(repoRoot, part), path.join(copy, part), { recursive: true });
+    execFileSync('chmod', ['-R', 'a+rX', copy]);
+    process.on('exit', () => fs.rmSync(copy, { recursive: true, force: true }));
+    readableCli = path.join(copy, 'bin', 'steel-thread.js');
+  }
+  return readableCli;
+}
+
 async function runCase(c: Case, dir: string): Promise<Run> {
   if (!c.unprivileged || process.getuid?.() !== 0) return steelThread(c.args(dir), { cwd: dir });
   // As root, file permissions do not apply: run this case as the unprivileged user "nobody".
   fs.chmodSync(dir, 0o755);
-  const result = await execa('runuser', ['-u', 'nobody', '--', 'node', binPath, ...c.args(dir)], { cwd: dir, env: { NO_COLOR: '1' }, reject: false, all: true, stdin: 'ignore' });
+  const result = await execa('runuser', ['-u', 'nobody', '--', 'node', cliAnyoneCanRun(), ...c.args(dir)], { cwd: dir, env: { NO_COLOR: '1' }, reject: false, all: true, stdin: 'ignore' });
   return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, output: result.all ?? '' };
 }
 
