@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ExitCode, UserError } from './errors.js';
-import { modeOf } from './fingerprint.js';
+import { modeOf, parseFingerprint } from './fingerprint.js';
+import type { RenderedFile } from './render/index.js';
 
 /**
  * Git, through execa, imported only when git is used (it is the costliest import we have).
@@ -94,14 +95,19 @@ export async function commitIdentity(cwd: string): Promise<{ env: Record<string,
 
 export const basesRef = 'refs/steel-thread/bases';
 
-export interface BaseFile {
-  path: string;
-  executable: boolean;
-  blob: string;
-}
-
-/** Stores the files of `renderDir` as a base in the repository holding `projectDir`. */
-export async function storeBase(projectDir: string, tree: WorkTree, renderDir: string, files: BaseFile[], label: string): Promise<void> {
+/**
+ * Stores a render (its files in `renderDir`, with their fingerprints) as a base in the
+ * repository holding `projectDir`.
+ */
+export async function storeBase(
+  projectDir: string,
+  tree: WorkTree,
+  renderDir: string,
+  rendered: RenderedFile[],
+  fingerprints: Record<string, string>,
+  label: string,
+): Promise<void> {
+  const files = rendered.map((file) => ({ ...file, blob: parseFingerprint(fingerprints[file.path] ?? '').blob }));
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steel-thread-index-'));
   try {
     const env = { ...toolIdentity, GIT_INDEX_FILE: path.join(tempDir, 'index') };

@@ -14,7 +14,6 @@ export const dim = paint(2, 22);
 export const green = paint(32, 39);
 export const yellow = paint(33, 39);
 export const red = paint(31, 39);
-export const cyan = paint(36, 39);
 
 export function say(line = ''): void {
   process.stdout.write(`${line}\n`);

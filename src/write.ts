@@ -89,12 +89,11 @@ function isAlive(pid: number): boolean {
 }
 
 /** Every file below `dir`, as sorted relative paths with `/` separators (links listed, not followed). */
-export function listFiles(dir: string, skip: (rel: string) => boolean = () => false): string[] {
+export function listFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (skip(child)) continue;
       if (entry.isDirectory()) walk(child);
       else out.push(child);
     }

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readAnswersFile, recordFileName, type Answers, type GivenAnswers } from '../answers.js';
 import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
-import { fingerprintRender, parseFingerprint } from '../fingerprint.js';
-import { basesRef, GitMissing, storeBase, workTree, type WorkTree } from '../git.js';
+import { fingerprintRender } from '../fingerprint.js';
+import { basesRef, GitMissing, storeBase, workTree } from '../git.js';
 import { removeOnInterrupt } from '../interrupt.js';
 import { askFolder, interview, type InterviewMode } from '../interview/index.js';
 import { projectNames } from '../names.js';
@@ -86,7 +86,7 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
     if (ownRepository) {
       try {
         ({ fallbackIdentity } = await initRepository(staging, written, `Steel thread for ${answers.name} (steel-thread ${generatorVersion})`));
-        await storeProjectBase(staging, { root: staging, prefix: '' }, staging, files, fingerprints, set);
+        await storeBase(staging, { root: staging, prefix: '' }, staging, files, fingerprints, setLabel(set.id));
       } catch (error) {
         // git itself failed: the project is still whole, so it is written without a repository.
         if (!(error instanceof UserError) || error instanceof GitMissing) throw error;
@@ -117,19 +117,6 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
   return ExitCode.ok;
 }
 
-/** Keeps the render as the merge base of the first `update` (see git.ts). */
-async function storeProjectBase(
-  projectDir: string,
-  tree: WorkTree,
-  renderDir: string,
-  files: RenderedFile[],
-  fingerprints: Record<string, string>,
-  set: TemplateSet,
-): Promise<void> {
-  const baseFiles = files.map((file) => ({ ...file, blob: parseFingerprint(fingerprints[file.path] ?? '').blob }));
-  await storeBase(projectDir, tree, renderDir, baseFiles, setLabel(set.id));
-}
-
 /** A project inside another repository, or added to a non-empty folder: no commit of ours. */
 async function explainGit(target: string, files: RenderedFile[], fingerprints: Record<string, string>, set: TemplateSet) {
   const tree = await workTree(target);
@@ -137,7 +124,7 @@ async function explainGit(target: string, files: RenderedFile[], fingerprints: R
     say(dim('The folder was not empty, so no git repository was made: run git init and commit when ready.'));
     return;
   }
-  await storeProjectBase(target, tree, target, files, fingerprints, set);
+  await storeBase(target, tree, target, files, fingerprints, setLabel(set.id));
   say(dim(`Inside the git repository at ${tree.root}: the files are left for you to commit (merge base kept under ${basesRef}).`));
 }
 

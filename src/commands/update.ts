@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { recordFileName, type Answers, type GivenAnswers } from '../answers.js';
 import { ExitCode, fromSystemError, UserError, type ExitCodeValue } from '../errors.js';
-import { fingerprintRender, parseFingerprint } from '../fingerprint.js';
+import { fingerprintRender } from '../fingerprint.js';
 import { basesRef, parseStatus, readBlob, storeBase, workTree, workTreeStatus } from '../git.js';
 import { setLabel } from '../render/templates.js';
 import { bold, dim, green, red, say, sayList, yellow } from '../ui.js';
@@ -104,10 +104,9 @@ export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> 
     const readBase = repository ? (blob: string) => readBlob(projectDir, blob) : async () => null;
     // The new render is stored as the next merge base while the plan is made: it touches only
     // git's objects and our own ref, so even an update refused below changes no file.
-    const baseFiles = files.map((file) => ({ ...file, blob: parseFingerprint(next[file.path] ?? '').blob }));
     const [outcomes] = await Promise.all([
       planUpdate({ projectDir, base: record.files, next, renderDir, readBase, labels }),
-      repository && !options.dryRun ? storeBase(projectDir, repository, renderDir, baseFiles, setLabel(set.id)) : undefined,
+      repository && !options.dryRun ? storeBase(projectDir, repository, renderDir, files, next, setLabel(set.id)) : undefined,
     ]);
 
     if (status) {

@@ -67,14 +67,9 @@ export function md(value: unknown): string {
   });
 }
 
-/** For conditionals: `{{#if (eq delivery "api")}}`. */
-export function eq(a: unknown, b: unknown): boolean {
-  return a === b;
-}
-
 /** Plain text substitution, for data with a placeholder: `{{replace url "HOST" "localhost"}}`. */
 export function replace(text: unknown, search: unknown, replacement: unknown): string {
   return String(text).split(String(search)).join(String(replacement));
 }
 
-export const helpers = { toml, yaml, py, json, md, eq, replace };
+export const helpers = { toml, yaml, py, json, md, replace };
