@@ -124,8 +124,10 @@ export function formatRecord(record: ProjectRecord): string {
     about,
     format: record.format,
     generator: record.generator,
-    templates: record.templates,
-    answers: record.answers,
+    // Keys in one fixed order, whatever order the values were built in: a record rewritten with
+    // the same content must be byte-identical, or a no-op update dirties the work tree.
+    templates: { name: record.templates.name, version: record.templates.version },
+    answers: Object.fromEntries(answerKeys.map((key) => [key, record.answers[key]])),
     files,
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;

@@ -175,6 +175,17 @@ describe('git', () => {
     expect(baseTree.split('\n')).not.toContain(recordFileName);
   });
 
+  it('leaves a fresh project clean after an update that changes nothing, so the next update runs', async () => {
+    const dir = tempDir();
+    expect((await steelThread(['new', 'demo', ...csvAnswers, '--yes'], { cwd: dir, env: gitIdentity })).code).toBe(0);
+    const project = path.join(dir, 'demo');
+    const first = await steelThread(['update'], { cwd: project, env: gitIdentity });
+    expect(first.code, first.output).toBe(0);
+    expect((await execa('git', ['status', '--porcelain'], { cwd: project })).stdout).toBe('');
+    const second = await steelThread(['update'], { cwd: project, env: gitIdentity });
+    expect(second.code, second.output).toBe(0);
+  });
+
   it('commits under a clear fallback identity where git knows none, and says so', async () => {
     const dir = tempDir();
     const home = tempDir();
