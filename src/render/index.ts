@@ -5,14 +5,14 @@ import type HandlebarsModule from 'handlebars';
 // Handlebars' runtime alone (no compiler), for templates compiled at build time.
 import * as runtime from 'handlebars/runtime';
 import nodePlop from 'node-plop';
-import type { Answers } from '../answers.js';
+import { recordFileName, type Answers } from '../answers.js';
 import { UserError } from '../errors.js';
 import { recommend } from '../interview/rules.js';
 import { generatorVersion } from '../package.js';
 import { checkRelativePath } from '../write.js';
 import { helpers } from './helpers.js';
 import precompiled from './precompiled.js';
-import { checkSetChoices, readLayer, type Layer, type LayerEntry, type TemplateFile, type TemplateSet } from './templates.js';
+import { checkSetChoices, readLayer, readSetFile, type Layer, type LayerEntry, type TemplateFile, type TemplateSet } from './templates.js';
 
 /** One file of a render: its path in the project and whether it is executable. */
 export interface RenderedFile {
@@ -44,6 +44,22 @@ export function templateContext(set: TemplateSet, answers: Answers): TemplateCon
   };
 }
 
+/**
+ * The context as strict templates must see it. Handlebars' strict mode tests a name with `in`,
+ * which finds Object.prototype's too, so `{{toString}}` or `{{form.constructor}}` passed and
+ * rendered empty; seen through this proxy only own names exist, and any other is "not defined".
+ */
+function ownNamesOnly<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  return new Proxy(value, {
+    has: (target, key) => Object.hasOwn(target, key),
+    get: (target, key) => {
+      const found: unknown = Reflect.get(target, key);
+      return Object.hasOwn(target, key) ? ownNamesOnly(found) : found;
+    },
+  });
+}
+
 type Handlebars = typeof HandlebarsModule;
 type Template = (context: unknown) => string;
 
@@ -65,6 +81,9 @@ async function createEngine(sources: string[]): Promise<Engine> {
   const compiler = sources.every((text) => sha1(text) in precompiled) ? undefined : (await import('handlebars')).default;
   const hb: Handlebars = (compiler ?? (runtime as unknown as { default: Handlebars }).default).create();
   hb.unregisterHelper('log');
+  // Its only messages would be warnings of denied prototype access on our stderr; the strict
+  // context (ownNamesOnly) makes those names errors of ours instead.
+  hb.logger.level = Number.POSITIVE_INFINITY;
   hb.registerHelper(helpers);
   const build = (text: string): Template => {
     const spec = precompiled[sha1(text)];
@@ -98,11 +117,24 @@ function planFiles(layers: Layer[], engine: Engine, context: TemplateContext): P
     for (const template of layer.files) {
       const where = `${layer.folder}/${template.path}`;
       const rendered = template.path.includes('{{') ? engine.compile(template.path, where)(context) : template.path;
+      if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(rendered)) {
+        throw new UserError(`${where} renders a path with a control character or line break: ${JSON.stringify(rendered)}`);
+      }
       const output = checkRelativePath(rendered.endsWith('.hbs') ? rendered.slice(0, -4) : rendered, where);
+      // The record is steel-thread's own: a template there would overwrite the project's answers and fingerprints.
+      if (output === recordFileName) throw new UserError(`${where} would write ${recordFileName}, the project's record, which no template may write`);
       planned.set(output, { template, layer: layer.folder, output });
     }
   }
-  return [...planned.values()].sort((a, b) => (a.output < b.output ? -1 : 1));
+  const files = [...planned.values()].sort((a, b) => (a.output < b.output ? -1 : 1));
+  for (const file of files) {
+    const parts = file.output.split('/');
+    for (let depth = 1; depth < parts.length; depth++) {
+      const clash = planned.get(parts.slice(0, depth).join('/'));
+      if (clash) throw new UserError(`template set: ${clash.layer}/${clash.template.path} and ${file.layer}/${file.template.path} render a file and a folder at the same path, ${clash.output}`);
+    }
+  }
+  return files;
 }
 
 /**
@@ -111,7 +143,7 @@ function planFiles(layers: Layer[], engine: Engine, context: TemplateContext): P
  * Handlebars and its `force` deletes folders, so neither is used.
  */
 export async function render(set: TemplateSet, answers: Answers, destDir: string): Promise<RenderedFile[]> {
-  const context = templateContext(set, answers);
+  const context = ownNamesOnly(templateContext(set, answers));
   const layers = [set.registry.base, context.form.folder, context.ciProvider.folder].map((folder) => readLayer(set, folder));
   const partials = new Map(layers.flatMap((layer) => [...layer.partials]));
   const templates = layers.flatMap((layer) => layer.files);
@@ -129,7 +161,7 @@ export async function render(set: TemplateSet, answers: Answers, destDir: string
     const { template, layer, output } = (config as unknown as { file: PlannedFile }).file;
     const content =
       template.text === undefined
-        ? fs.readFileSync(template.absolute)
+        ? readSetFile(set.root, template.absolute)
         : Buffer.from(engine.compile(template.text, `${layer}/${template.path}`)(context), 'utf8');
     const target = path.join(destDir, output);
     fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -61,20 +61,63 @@ function fail(root: string, problem: string): never {
   throw new UserError(`template set ${root}: ${problem}`);
 }
 
+/** Limits no real template set comes near; past them a set is refused, not read. */
+const maxFileBytes = 16 * 1024 * 1024;
+const maxFiles = 5000;
+const maxDepth = 24;
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+
+/**
+ * A layer's folder, each part of its path checked without following links: a linked `delivery`
+ * would otherwise carry the whole layer in from outside the set.
+ */
 function checkFolder(root: string, folder: unknown, what: string): string {
   if (typeof folder !== 'string' || folder === '') fail(root, `${what} has no "folder"`);
   const resolved = path.resolve(root, folder);
-  if (path.isAbsolute(folder) || !resolved.startsWith(root + path.sep)) {
-    fail(root, `${what} names the folder "${folder}", which is outside the set`);
+  if (path.isAbsolute(folder) || !resolved.startsWith(root + path.sep) || controlCharacters.test(folder)) {
+    fail(root, `${what} names the folder ${JSON.stringify(folder)}, which is outside the set`);
   }
-  let stat: fs.Stats;
-  try {
-    stat = fs.lstatSync(resolved);
-  } catch {
-    fail(root, `${what} names the folder "${folder}", which does not exist`);
+  let current = root;
+  for (const part of path.relative(root, resolved).split(path.sep)) {
+    current = path.join(current, part);
+    const stat = fs.lstatSync(current, { throwIfNoEntry: false });
+    if (!stat) fail(root, `${what} names the folder "${folder}", which does not exist`);
+    if (!stat.isDirectory()) fail(root, `${what} names "${folder}", which is not a folder (links are not followed)`);
   }
-  if (!stat.isDirectory()) fail(root, `${what} names "${folder}", which is not a folder (links are not followed)`);
   return folder;
+}
+
+/**
+ * A file of the set, opened without following a link (so a link swapped in after the folder was
+ * listed is refused too) and without blocking on a pipe; never larger than `maxFileBytes`.
+ */
+export function readSetFile(root: string, absolute: string): Buffer {
+  const shown = path.relative(root, absolute).split(path.sep).join('/');
+  let fd: number;
+  try {
+    fd = fs.openSync(absolute, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    fail(root, code === 'ELOOP' ? `${shown} is a symbolic link; a template set holds plain files only` : code === 'ENOENT' ? `${shown} is missing` : `${shown} cannot be read`);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) fail(root, `${shown} is not a regular file`);
+    if (stat.size > maxFileBytes) fail(root, `${shown} is larger than ${maxFileBytes / 1024 / 1024} MiB: a template set holds small files`);
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A template's text: UTF-8 or refused (decoding leniently would turn bad bytes into U+FFFD unseen). */
+function readSetText(root: string, absolute: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(readSetFile(root, absolute));
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    fail(root, `${path.relative(root, absolute).split(path.sep).join('/')} is not UTF-8 text: save it as UTF-8, or drop its .hbs ending to copy it byte for byte`);
+  }
 }
 
 function checkEntries(root: string, raw: unknown, kind: string): Record<string, LayerEntry> {
@@ -102,17 +145,22 @@ export function loadTemplateSet(dir?: string): TemplateSet {
     stat = undefined;
   }
   if (!stat?.isDirectory()) throw new UserError(`--templates ${dir}: not a folder`);
+  if (!fs.lstatSync(path.join(root, registryFile), { throwIfNoEntry: false })) fail(root, `has no ${registryFile}`);
+  const registryText = readSetText(root, path.join(root, registryFile));
   let raw: Partial<Registry>;
   try {
-    raw = JSON.parse(fs.readFileSync(path.join(root, registryFile), 'utf8')) as Partial<Registry>;
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `has no ${registryFile}` : `${registryFile} is not valid JSON`;
-    fail(root, reason);
+    raw = JSON.parse(registryText) as Partial<Registry>;
+  } catch {
+    fail(root, `${registryFile} is not valid JSON`);
   }
   if (typeof raw !== 'object' || raw === null) fail(root, `${registryFile} is not an object`);
   if (raw.format !== 1) fail(root, `${registryFile} has format ${String(raw.format)}; this steel-thread reads format 1`);
   const name = typeof raw.name === 'string' && raw.name.trim() !== '' ? raw.name : 'custom';
   const version = typeof raw.version === 'string' ? raw.version : undefined;
+  // Both reach messages, conflict markers and the record, whose reader refuses control characters.
+  for (const [key, value] of [['name', name], ['version', version ?? 'x']]) {
+    if (controlCharacters.test(value as string) || (value as string).length > 100) fail(root, `${registryFile} has a "${key}" with control characters or over 100 characters`);
+  }
   const registry: Registry = {
     format: 1,
     name,
@@ -136,19 +184,23 @@ export function readLayer(set: TemplateSet, folder: string): Layer {
   const layerRoot = path.join(set.root, folder);
   const files: TemplateFile[] = [];
   const partials = new Map<string, string>();
-  const walk = (relative: string) => {
+  const walk = (relative: string, depth: number) => {
+    if (depth > maxDepth) fail(set.root, `${folder}/${relative} is nested deeper than ${maxDepth} folders`);
     const here = path.join(layerRoot, relative);
     for (const entry of fs.readdirSync(here).sort()) {
       const rel = relative === '' ? entry : `${relative}/${entry}`;
+      if (controlCharacters.test(entry)) fail(set.root, `${folder}/${JSON.stringify(rel).slice(1, -1)} has a control character or line break in its name`);
       const absolute = path.join(here, entry);
       const stat = fs.lstatSync(absolute);
       if (stat.isSymbolicLink()) fail(set.root, `${folder}/${rel} is a symbolic link; a template set holds plain files only`);
       if (stat.isDirectory()) {
         if (rel === partialsFolder) readPartials(absolute, `${folder}/${rel}`);
-        else walk(rel);
+        else walk(rel, depth + 1);
       } else if (stat.isFile()) {
+        if (files.length >= maxFiles) fail(set.root, `${folder} holds more than ${maxFiles} files`);
+        if (stat.size > maxFileBytes) fail(set.root, `${folder}/${rel} is larger than ${maxFileBytes / 1024 / 1024} MiB: a template set holds small files`);
         const executable = (stat.mode & 0o111) !== 0;
-        files.push({ path: rel, absolute, executable, ...(rel.endsWith('.hbs') ? { text: fs.readFileSync(absolute, 'utf8') } : {}) });
+        files.push({ path: rel, absolute, executable, ...(rel.endsWith('.hbs') ? { text: readSetText(set.root, absolute) } : {}) });
       } else {
         fail(set.root, `${folder}/${rel} is not a regular file`);
       }
@@ -157,10 +209,10 @@ export function readLayer(set: TemplateSet, folder: string): Layer {
   const readPartials = (absolute: string, shown: string) => {
     for (const entry of fs.readdirSync(absolute).sort()) {
       const file = path.join(absolute, entry);
-      if (!entry.endsWith('.hbs') || !fs.lstatSync(file).isFile()) fail(set.root, `${shown}/${entry}: partials are plain NAME.hbs files`);
-      partials.set(entry.slice(0, -'.hbs'.length), fs.readFileSync(file, 'utf8'));
+      if (!/^[A-Za-z0-9][A-Za-z0-9_-]*\.hbs$/.test(entry) || !fs.lstatSync(file).isFile()) fail(set.root, `${shown}/${JSON.stringify(entry).slice(1, -1)}: partials are plain NAME.hbs files`);
+      partials.set(entry.slice(0, -'.hbs'.length), readSetText(set.root, file));
     }
   };
-  walk('');
+  walk('', 0);
   return { folder, files, partials };
 }
