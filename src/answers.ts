@@ -1,5 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import semverCoerce from 'semver/functions/coerce.js';
+import semverCompare from 'semver/functions/compare.js';
+import semverParse from 'semver/functions/parse.js';
 import { ExitCode, UserError } from './errors.js';
 import { consumers, freshnesses, intakes, type Consumer, type Freshness, type Intake } from './interview/rules.js';
 import { generatorVersion } from './package.js';
@@ -133,22 +136,17 @@ export function formatRecord(record: ProjectRecord): string {
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 
-/** Compares dotted versions numerically ("0.10.0" > "0.9.1"); a pre-release sorts before its release. */
+/**
+ * Compares versions by semver's rules (numeric pre-release parts: "rc.10" after "rc.9"; build
+ * metadata ignored); a version missing its patch or minor ("1.2") counts as ".0".
+ */
 export function compareVersions(a: string, b: string): number {
   const parse = (v: string) => {
-    const [core = '', pre] = v.split('-', 2);
-    return { parts: core.split('.').map((n) => Number.parseInt(n, 10) || 0), pre };
+    const version = semverParse(v) ?? semverCoerce(v, { includePrerelease: true });
+    if (!version) throw new UserError(`"${v.slice(0, 40)}" is not a version`);
+    return version;
   };
-  const x = parse(a);
-  const y = parse(b);
-  for (let i = 0; i < Math.max(x.parts.length, y.parts.length); i++) {
-    const d = (x.parts[i] ?? 0) - (y.parts[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  if (x.pre === y.pre) return 0;
-  if (x.pre === undefined) return 1;
-  if (y.pre === undefined) return -1;
-  return x.pre < y.pre ? -1 : 1;
+  return semverCompare(parse(a), parse(b));
 }
 
 export function readRecord(projectDir: string): ProjectRecord {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkGivenAnswers, type GivenAnswers } from './answers.js';
 import { ExitCode, fromSystemError, UserError, type ExitCodeValue } from './errors.js';
@@ -22,7 +23,7 @@ const help = { help: { type: 'boolean', short: 'h' } } satisfies Options;
 const commands = {
   new: {
     usage: 'steel-thread new [dir] [options]',
-    summary: 'interview, recommend a delivery form, generate the project (the default command)',
+    summary: 'interview, recommend a form, generate the project (the default command)',
     positionals: 1,
     options: {
       ...answerOptions,
@@ -40,8 +41,8 @@ const commands = {
     help: `Options:
   --consumer service|people|analysts   who uses the model's output
   --freshness realtime|daily|weekly    how fresh a prediction must be
-  --intake api|files|database          how they take data in today (optional; refines the reasons)
-  --delivery api|csv|table             choose the delivery form directly (skips the recommendation)
+  --intake api|files|database          how they take data in today (optional; adds reasons)
+  --delivery api|csv|table             choose the form directly (skips the recommendation)
   --ci github|gitlab                   CI provider (default github)
   --name TEXT                          display name (default: the folder's name)
   --package NAME                       Python package name (default: made from the name)
@@ -50,12 +51,18 @@ const commands = {
   --dry-run                            show what would be written; write nothing
   --no-git                             no git init, no first commit
   --verify                             run the project's make test and make thread afterwards
-  --force                              write into a non-empty folder (lists what it overwrites; deletes nothing)
-  --templates DIR                      use this template set instead of the built-in one`,
+  --force                              add to a non-empty folder: keeps every file; where one
+                                       is there, the project's version goes beside it
+  --templates DIR                      use this template set instead of the built-in one
+
+Examples:
+  steel-thread new churn-calls                        the interview, then the project
+  steel-thread new . --consumer people --freshness daily --yes
+  steel-thread new scores --delivery table --ci gitlab --yes --verify`,
   },
   update: {
     usage: 'steel-thread update [dir] [options]',
-    summary: 're-render with the stored answers (plus changed ones) and merge, losing nothing',
+    summary: 're-render with the stored or changed answers and merge, losing nothing',
     positionals: 1,
     options: {
       ...answerOptions,
@@ -65,11 +72,15 @@ const commands = {
       ...help,
     },
     help: `Options:
-  --consumer, --freshness, --intake,   change an answer; the project moves to it the same careful way
+  --consumer, --freshness, --intake,   change an answer: the project moves to it, merging
   --delivery, --ci                     (--delivery table moves a CSV project to table export)
   --dry-run                            show the plan per file; write nothing
   --allow-dirty                        run even when the git work tree has uncommitted changes
-  --templates DIR                      use this template set instead of the built-in one`,
+  --templates DIR                      use this template set instead of the built-in one
+
+Examples:
+  steel-thread update                  take in this version's templates, keeping your edits
+  steel-thread update --delivery api --dry-run`,
   },
   check: {
     usage: 'steel-thread check [dir] [options]',
@@ -78,11 +89,15 @@ const commands = {
     options: { json: { type: 'boolean' }, templates: { type: 'string' }, ...help },
     help: `Options:
   --json                               print the result as JSON
-  --templates DIR                      compare with this template set instead of the built-in one`,
+  --templates DIR                      compare with this template set instead of the built-in one
+
+Examples:
+  steel-thread check --json
+  npx steel-thread check || echo "a newer steel-thread has changes: run steel-thread update"`,
   },
   recommend: {
     usage: 'steel-thread recommend [options]',
-    summary: 'the interview and the recommendation with its reasons; writes nothing',
+    summary: 'the interview and the recommended form with its reasons; writes nothing',
     positionals: 0,
     options: {
       consumer: answerOptions.consumer,
@@ -95,30 +110,93 @@ const commands = {
   --consumer service|people|analysts   who uses the model's output
   --freshness realtime|daily|weekly    how fresh a prediction must be
   --intake api|files|database          how they take data in today (optional)
-  --json                               print {"delivery": ..., "reasons": [...]}; never asks`,
+  --json                               print {"delivery": ..., "reasons": [...]}; never asks
+
+Example:
+  steel-thread recommend --consumer people --freshness daily --json`,
   },
 } as const;
 
 type CommandName = keyof typeof commands;
 
 const exitCodesHelp = `Exit codes:
-  0  done                     4  a step after writing failed (git, --verify); the files are kept
-  1  unexpected error (a bug) 5  update left conflicts to resolve (files listed)
-  2  bad input; nothing done  6  check: the project is behind its templates
-  3  refused to protect work  130  interrupted`;
+  0  done                        4  a step after writing failed (git, --verify); files kept
+  1  unexpected error (a bug)    5  update left conflicts to resolve (files listed)
+  2  bad input; nothing done     6  check: the project is behind its templates
+  3  refused to protect work     130  interrupted`;
+
+const environmentHelp = `Environment:
+  NO_COLOR=1            no colour, prompts included
+  FORCE_COLOR=1         colour even when the output is not a terminal (0: never)
+  PYTHON=/path/python   the interpreter --verify runs the project's make targets with
+  STEEL_THREAD_DEBUG=1  print the stack trace of an unexpected error`;
 
 function generalHelp(): string {
-  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(38)}${c.summary}`);
-  return `steel-thread ${generatorVersion}: decide who consumes a model's output, then generate the walking skeleton that delivers it.
+  const lines = Object.values(commands).map((c) => `  ${c.usage.replace(' [options]', '').padEnd(27)}${c.summary}`);
+  return `steel-thread ${generatorVersion}: decide who consumes a model's output, then generate the
+walking skeleton (steel thread) that delivers it.
 
 Usage:
 ${lines.join('\n')}
 
-  steel-thread <command> --help   options of a command
+  steel-thread help <command> a command's options and examples (or: <command> --help)
   steel-thread --version
+
+Examples:
+  steel-thread new churn-calls   asks who uses the predictions, then generates the project
+  steel-thread new churn-calls --consumer people --freshness daily --yes
+  npm create steel-thread@latest churn-calls -- --yes      (npm passes flags on after --)
+
+${environmentHelp}
 
 ${exitCodesHelp}
 `;
+}
+
+function commandHelp(name: CommandName): string {
+  const command = commands[name];
+  return `Usage: ${command.usage}\n\n${command.summary}\n\n${command.help}\n\n${environmentHelp}\n\n${exitCodesHelp}\n`;
+}
+
+/** Edits (insertions, deletions, substitutions, swaps of neighbours) between two words. */
+export function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}
+
+/**
+ * The known word closest to `word`, if it is within two edits and those edits do not make up
+ * the whole word (so "ne" suggests "new", but "me" is just a name).
+ */
+export function closest(word: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(word.toLowerCase(), name);
+    if (distance <= 2 && distance < word.length && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+const commandNames = [...Object.keys(commands), 'help'];
+
+/**
+ * `new` is the default command, so a mistyped command would silently become a project folder:
+ * a first word close to a command's name is refused, unless it names something that exists.
+ */
+function refuseMistypedCommand(word: string | undefined): void {
+  if (word === undefined || word.startsWith('-') || commandNames.includes(word) || fs.existsSync(word)) return;
+  const suggestion = closest(word, commandNames);
+  if (suggestion) {
+    throw new UserError(`unknown command "${word}": did you mean "${suggestion}"? (for a project folder of that name: steel-thread new ${word})`);
+  }
 }
 
 function parse(name: CommandName, args: string[]) {
@@ -126,8 +204,10 @@ function parse(name: CommandName, args: string[]) {
   try {
     return parseArgs({ args, options: command.options as Options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = (error as Error).message.split('\n')[0]?.replace(/\. To specify a positional.*$/, '') ?? '';
-    throw new UserError(`${message.replace(/\.$/, '')} (see steel-thread ${name} --help)`);
+    const message = ((error as Error).message.split('\n')[0]?.replace(/\. To specify a positional.*$/, '') ?? '').replace(/\.$/, '');
+    const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
+    const suggestion = unknown?.startsWith('--') ? closest(unknown.slice(2), Object.keys(command.options)) : undefined;
+    throw new UserError(`${message}${suggestion ? `: did you mean --${suggestion}?` : ''} (see steel-thread ${name} --help)`);
   }
 }
 
@@ -144,15 +224,26 @@ async function dispatch(argv: string[], defaultCommand: CommandName): Promise<Ex
     process.stdout.write(`${generatorVersion}\n`);
     return ExitCode.ok;
   }
-  if (first === '--help' || first === '-h' || first === 'help') {
+  if (first === '--help' || first === '-h') {
     process.stdout.write(generalHelp());
     return ExitCode.ok;
   }
+  if (first === 'help') {
+    const [topic] = rest;
+    if (topic === undefined) process.stdout.write(generalHelp());
+    else if (topic in commands) process.stdout.write(commandHelp(topic as CommandName));
+    else {
+      const suggestion = closest(topic, Object.keys(commands));
+      throw new UserError(`no command "${topic}"${suggestion ? `: did you mean "${suggestion}"?` : ''} (commands: ${Object.keys(commands).join(', ')})`);
+    }
+    return ExitCode.ok;
+  }
+  refuseMistypedCommand(first);
   const name: CommandName = first !== undefined && first in commands ? (first as CommandName) : defaultCommand;
   const args = name === first ? rest : argv;
   const { values, positionals } = parse(name, args);
   if (values.help) {
-    process.stdout.write(`Usage: ${commands[name].usage}\n\n${commands[name].summary}\n\n${commands[name].help}\n\n${exitCodesHelp}\n`);
+    process.stdout.write(commandHelp(name));
     return ExitCode.ok;
   }
   if (positionals.length > commands[name].positionals) {

@@ -12,6 +12,16 @@ export interface InitResult {
 export async function initRepository(dir: string, files: string[], message: string): Promise<InitResult> {
   const configuredBranch = await git(['config', '--get', 'init.defaultBranch'], { cwd: dir, allowFailure: true });
   await git(['init', '--quiet', ...(configuredBranch ? [] : ['--initial-branch=main'])], { cwd: dir });
+  return firstCommit(dir, files, message);
+}
+
+/** Whether the repository at `dir` has no commit yet (freshly made, or cloned empty). */
+export async function hasNoCommit(dir: string): Promise<boolean> {
+  return (await git(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: dir, allowFailure: true })) === null;
+}
+
+/** The first commit of `files` in the repository at `dir`. */
+export async function firstCommit(dir: string, files: string[], message: string): Promise<InitResult> {
   await git(['add', '--', ...files], { cwd: dir });
   const identity = await commitIdentity(dir);
   await git(['commit', '--quiet', '--no-verify', '--no-gpg-sign', '-m', message], { cwd: dir, env: identity.env });
@@ -24,20 +34,18 @@ export interface VerifyStep {
   output: string;
 }
 
+/** The steps --verify runs, in order. */
+export const verifyTargets = ['test', 'thread'] as const;
+
 /**
- * Runs the generated project's `make test` and `make thread`, with the interpreter from $PYTHON
- * when it is set. Stops at the first failure and hands back its output.
+ * Runs one of the generated project's make targets (with the interpreter from $PYTHON when it
+ * is set) and hands back its output.
  */
-export async function verifyProject(dir: string): Promise<VerifyStep[]> {
+export async function verifyStep(dir: string, target: (typeof verifyTargets)[number]): Promise<VerifyStep> {
   const { execa } = await import('execa');
-  const steps: VerifyStep[] = [];
-  for (const target of ['test', 'thread']) {
-    const result = await execa('make', [target], { cwd: dir, all: true, reject: false, stdin: 'ignore' });
-    if ((result as { code?: string }).code === 'ENOENT') {
-      throw new UserError('--verify needs make: install it (Debian: apt-get install make)', ExitCode.stepFailed);
-    }
-    steps.push({ command: `make ${target}`, ok: !result.failed, output: String(result.all ?? '') });
-    if (result.failed) break;
+  const result = await execa('make', [target], { cwd: dir, all: true, reject: false, stdin: 'ignore' });
+  if ((result as { code?: string }).code === 'ENOENT') {
+    throw new UserError('--verify needs make: install it (Debian: apt-get install make)', ExitCode.stepFailed);
   }
-  return steps;
+  return { command: `make ${target}`, ok: !result.failed, output: String(result.all ?? '') };
 }

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from './errors.js';
+import { fingerprint } from './fingerprint.js';
 
 /**
  * Writing that cannot half-happen or stray: every path is checked to stay inside its root, a new
@@ -102,17 +103,21 @@ export function listFiles(dir: string): string[] {
   return out.sort();
 }
 
-/** What is at the target: nothing, an empty folder, or a folder with these entries. */
-export function inspectTarget(target: string): { exists: boolean; entries: string[] } {
+/**
+ * What is at the target: nothing, or a folder with these entries. A repository with nothing
+ * else (`git init`, or a clone of an empty repository) counts as empty: `git` says it is there.
+ */
+export function inspectTarget(target: string): { exists: boolean; entries: string[]; git: boolean } {
   let stat: fs.Stats;
   try {
     stat = fs.lstatSync(target);
   } catch {
-    return { exists: false, entries: [] };
+    return { exists: false, entries: [], git: false };
   }
   if (stat.isSymbolicLink()) throw new UserError(`${target} is a symbolic link: give the real folder`, ExitCode.refused);
   if (!stat.isDirectory()) throw new UserError(`${target} exists and is not a folder`, ExitCode.refused);
-  return { exists: true, entries: fs.readdirSync(target).sort() };
+  const entries = fs.readdirSync(target).sort();
+  return { exists: true, entries: entries.filter((entry) => entry !== '.git'), git: entries.includes('.git') };
 }
 
 /** Fails early, before any question is asked, when the target cannot be written. */
@@ -127,50 +132,167 @@ export function checkWritable(target: string): void {
   }
 }
 
+/** A staging folder's name: hidden, marked as ours, naming the process that owns it. */
+const stagingName = /\.steel-thread-staging-(\d+)-[0-9a-f]{8}$/;
+
 /**
- * A staging folder beside `target` (same file system, so the final rename is atomic). Its name
- * marks it as ours and names the process that owns it.
+ * A staging folder on the same file system as `target`, so that moving the project in is a
+ * rename: beside a target that does not exist yet (the whole folder is renamed into place), inside
+ * one that exists (only its contents move, and only the target needs to be writable). Made with
+ * mkdir, not mkdtemp, so that its mode follows the umask like any folder the user makes. Staging
+ * folders a killed run left (their process is gone) are removed first.
  */
-export function createStaging(target: string): string {
-  const parent = path.dirname(target);
+export function createStaging(target: string, exists: boolean): string {
+  const parent = exists ? target : path.dirname(target);
+  const prefix = exists ? '' : `.${path.basename(target)}`;
   fs.mkdirSync(parent, { recursive: true });
-  return fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.steel-thread-staging-${process.pid}-`));
+  removeStaleStaging(parent, prefix);
+  const staging = path.join(parent, `${prefix}.steel-thread-staging-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  fs.mkdirSync(staging, { mode: 0o777 });
+  return staging;
+}
+
+/** Removes the staging folders named `<prefix>.steel-thread-staging-…` in `parent` whose process is gone. */
+function removeStaleStaging(parent: string, prefix: string): string[] {
+  const stale = fs.readdirSync(parent).filter((entry) => {
+    const pid = stagingName.exec(entry)?.[1];
+    return pid !== undefined && entry.startsWith(`${prefix}.steel-thread-staging-`) && !isAlive(Number(pid));
+  });
+  for (const entry of stale) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+  return stale;
 }
 
 /**
- * Puts a staged project in place. A missing or empty target is replaced by one rename, so the
- * project appears whole or not at all. A non-empty target (only with --force) receives the files
- * one atomic rename each; nothing of the target is ever deleted.
+ * While files move into an existing folder, this file in it lists them with their fingerprints
+ * (and the folders and repository the move creates), so that after a kill the next run can tell
+ * exactly which files are its own.
  */
-export function moveIntoPlace(staging: string, target: string): void {
-  const { exists, entries } = inspectTarget(target);
-  if (!exists || entries.length === 0) {
+export const movingFileName = '.steel-thread-moving.json';
+
+interface MovingRecord {
+  files: Record<string, string>;
+  folders: string[];
+  git: boolean;
+}
+
+/** A file of the project that went beside the team's file of the same name. */
+export interface Beside {
+  path: string;
+  beside: string;
+}
+
+/**
+ * A free name beside `rel` for the template's version: "ci.yml" → "ci.yml.from-template". The
+ * ending makes it inert: no test runner collects it, no CI runs it, no import finds it.
+ */
+export function besidePath(root: string, rel: string, taken: ReadonlySet<string> = new Set()): string {
+  for (let n = 1; ; n++) {
+    const candidate = `${rel}.from-template${n > 1 ? `-${n}` : ''}`;
+    if (!taken.has(candidate) && !fs.existsSync(path.join(root, candidate))) return candidate;
+  }
+}
+
+/** Where each staged file goes in an existing `target`: its own path, or beside a file already there. */
+function planMoves(staging: string, target: string): { rel: string; destination: string }[] {
+  const taken = new Set<string>();
+  return listFiles(staging)
+    .filter((rel) => !rel.startsWith('.git/'))
+    .map((rel) => {
+      containedPath(target, rel);
+      const segments = rel.split('/');
+      for (let depth = 1; depth < segments.length; depth++) {
+        const part = segments.slice(0, depth).join('/');
+        const stat = fs.lstatSync(path.join(target, part), { throwIfNoEntry: false });
+        if (!stat) break;
+        if (!stat.isDirectory()) throw new UserError(`${part} is a file in ${target}; the project needs a folder there`, ExitCode.refused);
+      }
+      const existing = fs.lstatSync(path.join(target, rel), { throwIfNoEntry: false });
+      if (existing?.isDirectory()) throw new UserError(`${rel} is a folder in ${target}; a file of the project goes there`, ExitCode.refused);
+      const destination = existing ? besidePath(target, rel, taken) : rel;
+      taken.add(destination);
+      return { rel, destination };
+    });
+}
+
+/**
+ * Puts a staged project in place and says which files went beside the team's. A missing target
+ * is replaced by one rename, so the project appears whole or not at all. An existing folder (the
+ * current one, say) is never replaced: the files move in one rename each, `last` the very last;
+ * a file of the team's is never overwritten (the project's version goes beside it), and nothing
+ * is deleted. The moving record in the folder lets the next run recognise a part-finished move.
+ */
+export function moveIntoPlace(staging: string, target: string, last: string): Beside[] {
+  if (!fs.existsSync(target)) {
     fs.renameSync(staging, target);
-    return;
+    return [];
   }
   // Every destination is checked before the first file moves: a folder or a link in the way
   // must refuse the whole project, not stop it half-way.
-  const moves = listFiles(staging).map((rel) => {
-    const destination = containedPath(target, rel);
-    const segments = rel.split('/');
-    for (let depth = 1; depth <= segments.length; depth++) {
-      const part = segments.slice(0, depth).join('/');
-      const stat = fs.lstatSync(path.join(target, part), { throwIfNoEntry: false });
-      if (!stat) break;
-      const last = depth === segments.length;
-      if (!last && !stat.isDirectory()) throw new UserError(`${part} is a file in ${target}; the project needs a folder there`, ExitCode.refused);
-      if (last && stat.isDirectory()) throw new UserError(`${rel} is a folder in ${target}; a file of the project goes there`, ExitCode.refused);
-    }
-    return { from: path.join(staging, rel), to: destination };
-  });
-  for (const { from, to } of moves) {
+  const moves = planMoves(staging, target).sort((a, b) => Number(a.rel === last) - Number(b.rel === last));
+  const ownGit = fs.existsSync(path.join(staging, '.git'));
+  const folders = [...new Set(moves.flatMap(({ destination }) => ancestors(destination)))].filter((dir) => !fs.existsSync(path.join(target, dir)));
+  const moving: MovingRecord = {
+    files: Object.fromEntries(moves.map(({ rel, destination }) => [destination, fileFingerprint(path.join(staging, rel))])),
+    folders,
+    git: ownGit,
+  };
+  const movingPath = path.join(target, movingFileName);
+  writeFileAtomic(movingPath, `${JSON.stringify(moving, null, 2)}\n`, false);
+  for (const { rel, destination } of moves) {
+    // The repository goes in just before the last file (the record), which it already holds.
+    if (rel === last && ownGit) fs.renameSync(path.join(staging, '.git'), path.join(target, '.git'));
+    const to = path.join(target, destination);
     fs.mkdirSync(path.dirname(to), { recursive: true });
-    fs.renameSync(from, to);
+    fs.renameSync(path.join(staging, rel), to);
   }
+  fs.rmSync(movingPath);
   fs.rmSync(staging, { recursive: true, force: true });
+  return moves.filter(({ rel, destination }) => rel !== destination).map(({ rel, destination }) => ({ path: rel, beside: destination }));
 }
 
-/** Files in `target` that `incoming` (relative paths) would overwrite. */
-export function overwrittenBy(target: string, incoming: string[]): string[] {
+/** "a/b/c.txt" → ["a", "a/b"]. */
+const ancestors = (rel: string) => rel.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+
+const fileFingerprint = (file: string) => {
+  const stat = fs.lstatSync(file);
+  return fingerprint(fs.readFileSync(file), (stat.mode & 0o111) !== 0);
+};
+
+/**
+ * What a killed `new` left in an existing `target`: its staging folder, and the files it had
+ * moved in (each removed only if its content is still what was moved), the folders and the
+ * repository the move made, and its record of the move. Returns what it removed.
+ */
+export function removeInterruptedNew(target: string): string[] {
+  if (!fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) return [];
+  const removed = removeStaleStaging(target, '');
+  const movingPath = path.join(target, movingFileName);
+  let moving: MovingRecord;
+  try {
+    moving = JSON.parse(fs.readFileSync(movingPath, 'utf8')) as MovingRecord;
+  } catch {
+    return removed;
+  }
+  for (const [rel, expected] of Object.entries(moving.files ?? {})) {
+    const file = containedPath(target, checkRelativePath(rel, movingFileName));
+    const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+    if (!stat?.isFile() || fileFingerprint(file) !== expected) continue;
+    fs.rmSync(file);
+    removed.push(rel);
+  }
+  for (const dir of [...(moving.folders ?? [])].sort().reverse()) {
+    const folder = containedPath(target, checkRelativePath(dir, movingFileName));
+    if (fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory() && fs.readdirSync(folder).length === 0) fs.rmdirSync(folder);
+  }
+  if (moving.git === true && fs.existsSync(path.join(target, '.git'))) {
+    fs.rmSync(path.join(target, '.git'), { recursive: true, force: true });
+    removed.push('.git/');
+  }
+  fs.rmSync(movingPath);
+  return removed.sort();
+}
+
+/** Files in `target` that `incoming` (relative paths) would meet: the project's versions go beside them. */
+export function presentIn(target: string, incoming: string[]): string[] {
   return incoming.filter((rel) => fs.existsSync(path.join(target, rel)));
 }

@@ -3,16 +3,16 @@ import path from 'node:path';
 import { readAnswersFile, recordFileName, type Answers, type GivenAnswers } from '../answers.js';
 import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
 import { fingerprintRender } from '../fingerprint.js';
-import { basesRef, GitMissing, storeBase, workTree } from '../git.js';
+import { basesRef, GitMissing, storeBase, workTree, type WorkTree } from '../git.js';
 import { removeOnInterrupt } from '../interrupt.js';
-import { askFolder, interview, type InterviewMode } from '../interview/index.js';
+import { askFolder, confirmBeside, interview, type InterviewMode } from '../interview/index.js';
 import { projectNames } from '../names.js';
 import { generatorVersion } from '../package.js';
-import { initRepository, verifyProject } from '../post.js';
-import { render, type RenderedFile } from '../render/index.js';
-import { checkSetChoices, loadTemplateSet, setLabel, type TemplateSet } from '../render/templates.js';
-import { bold, dim, green, red, say, sayList, warn } from '../ui.js';
-import { checkWritable, createStaging, inspectTarget, moveIntoPlace, overwrittenBy } from '../write.js';
+import { firstCommit, hasNoCommit, initRepository, verifyStep, verifyTargets } from '../post.js';
+import { render } from '../render/index.js';
+import { checkSetChoices, loadTemplateSet, setLabel } from '../render/templates.js';
+import { bold, dim, green, progress, red, say, sayList, shellQuote, warn } from '../ui.js';
+import { checkWritable, createStaging, inspectTarget, moveIntoPlace, presentIn, removeInterruptedNew, type Beside } from '../write.js';
 import { projectRecord, withRender } from './project.js';
 
 export interface NewOptions {
@@ -29,16 +29,31 @@ export interface NewOptions {
 
 const defaultDir = 'steel-thread-project';
 
+/**
+ * How the project gets its repository: made in the staging folder and moved in with the files
+ * (`own`); the first commit in an empty repository already at the target (`first`); the files
+ * left to commit in a repository that holds the target (`inside`); or none.
+ */
+type GitPlan = 'own' | 'first' | 'inside' | 'none';
+
 export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
   const set = loadTemplateSet(options.templates);
   const given: GivenAnswers = { ...(options.answersFile ? readAnswersFile(options.answersFile) : {}), ...options.given };
 
   const target = path.resolve(options.dir ?? (await askFolder(options.mode, defaultDir)));
-  const { entries } = inspectTarget(target);
-  checkWritable(entries.length > 0 ? target : path.dirname(target));
-  if (entries.length > 0 && !options.force) {
+  if (!options.dryRun) {
+    const leftovers = removeInterruptedNew(target);
+    if (leftovers.length > 0) {
+      warn(`an interrupted steel-thread new left ${leftovers.length} of its own files and folders in ${target}; removed them:`);
+      sayList(leftovers, 20, warn);
+    }
+  }
+  const place = inspectTarget(target);
+  checkWritable(place.exists ? target : path.dirname(target));
+  const nonEmpty = place.entries.length > 0;
+  if (nonEmpty && !options.force && !(await confirmBeside(target, place.entries.length, options.mode))) {
     throw new UserError(
-      `${target} is not empty (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}): choose another folder, or pass --force to add the project beside what is there`,
+      `${target} is not empty (${place.entries.length} ${place.entries.length === 1 ? 'entry' : 'entries'}): choose another folder, or pass --force to add the project beside what is there`,
       ExitCode.refused,
     );
   }
@@ -52,40 +67,39 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
 
   if (options.dryRun) {
     await withRender(set, answers, async (_dir, files) => {
-      const overwritten = overwrittenBy(target, [...files.map((f) => f.path), recordFileName]);
-      say(`Would write ${files.length + 1} files${options.git && entries.length === 0 ? ' and make the first git commit' : ''}:`);
-      sayList([...files.map((f) => f.path), recordFileName], Number.POSITIVE_INFINITY);
-      if (overwritten.length > 0) {
-        say(`Would overwrite ${overwritten.length}:`);
-        sayList(overwritten, Number.POSITIVE_INFINITY);
+      const all = [...files.map((f) => f.path), recordFileName];
+      const beside = presentIn(target, all);
+      say(`Would write ${all.length} files${options.git && !nonEmpty ? ' and make the first git commit' : ''}:`);
+      sayList(all, Number.POSITIVE_INFINITY);
+      if (beside.length > 0) {
+        say(`Would keep ${beside.length} of yours, putting the project's version beside each as NAME.from-template:`);
+        sayList(beside, Number.POSITIVE_INFINITY);
       }
     });
     say(dim('Dry run: nothing was written.'));
     return ExitCode.ok;
   }
 
-  const staging = createStaging(target);
+  const staging = createStaging(target, place.exists);
   const release = removeOnInterrupt(staging);
   let fallbackIdentity = false;
   let gitFailure: UserError | undefined;
+  let beside: Beside[];
+  let inside: WorkTree | null = null;
   try {
     const files = await render(set, answers, staging);
     const fingerprints = fingerprintRender(staging, files);
     fs.writeFileSync(path.join(staging, recordFileName), projectRecord(set, answers, fingerprints));
     const written = [...files.map((f) => f.path), recordFileName].sort();
+    const message = `Steel thread for ${answers.name} (steel-thread ${generatorVersion})`;
+    const tree = options.git ? await workTree(place.exists ? target : path.dirname(target)) : null;
+    const atTarget = tree !== null && place.exists && tree.root === fs.realpathSync(target);
+    const plan = gitPlan(options.git, tree, place.git, nonEmpty, atTarget && (await hasNoCommit(target)));
 
-    if (entries.length > 0) {
-      const overwritten = overwrittenBy(target, written);
-      if (overwritten.length > 0) {
-        warn(`--force: overwriting ${overwritten.length} file${overwritten.length === 1 ? '' : 's'} in ${target}:`);
-        sayList(overwritten, Number.POSITIVE_INFINITY, warn);
-      }
-    }
-    // A fresh folder gets its repository while still staged, so it appears complete or not at all.
-    const ownRepository = options.git && entries.length === 0 && (await workTree(path.dirname(target))) === null;
-    if (ownRepository) {
+    // A repository of the project's own is made while still staged, so it appears complete or not at all.
+    if (plan === 'own') {
       try {
-        ({ fallbackIdentity } = await initRepository(staging, written, `Steel thread for ${answers.name} (steel-thread ${generatorVersion})`));
+        ({ fallbackIdentity } = await progress('Making the git repository and the first commit', () => initRepository(staging, written, message)));
         await storeBase(staging, { root: staging, prefix: '' }, staging, files, fingerprints, setLabel(set.id));
       } catch (error) {
         // git itself failed: the project is still whole, so it is written without a repository.
@@ -94,14 +108,37 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
         gitFailure = error;
       }
     }
-    moveIntoPlace(staging, target);
-    if (options.git && !ownRepository) await explainGit(target, files, fingerprints, set);
+    beside = moveIntoPlace(staging, target, recordFileName);
+    if (plan === 'first' && tree) {
+      try {
+        ({ fallbackIdentity } = await progress('Making the first commit', () => firstCommit(target, written, message)));
+        await storeBase(target, tree, target, files, fingerprints, setLabel(set.id));
+      } catch (error) {
+        if (!(error instanceof UserError) || error instanceof GitMissing) throw error;
+        gitFailure = error;
+      }
+    }
+    if (plan === 'inside' && tree) {
+      // Files left for the team to commit; the render is kept as the merge base all the same.
+      await progress('Keeping the merge base in git', () => storeBase(target, tree, target, files, fingerprints, setLabel(set.id)));
+      inside = tree;
+    }
+    if (plan === 'none' && options.git) say(dim('The folder was not empty, so no git repository was made: run git init and commit when ready.'));
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
     release();
   }
 
   say(green(`Created ${target}`));
+  if (beside.length > 0) {
+    warn(`kept ${beside.length} file${beside.length === 1 ? '' : 's'} of yours; the project's version of each is beside it:`);
+    sayList(
+      beside.map((b) => `${b.beside}  (the project's ${b.path})`),
+      Number.POSITIVE_INFINITY,
+      warn,
+    );
+  }
+  if (inside) say(dim(`Inside the git repository at ${inside.root}: the files are left for you to commit (merge base kept under ${basesRef}).`));
   if (gitFailure) {
     throw new UserError(`the project is written, but ${gitFailure.message}: run git init and commit it yourself`, ExitCode.stepFailed, gitFailure.details);
   }
@@ -110,27 +147,33 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
   }
   if (options.verify) await verify(target);
   say();
-  say('Next:');
-  say(`  cd ${path.relative(process.cwd(), target) || '.'}`);
-  say('  make test        # the project’s tests');
-  say('  make thread      # the whole steel thread, from data to delivered predictions');
+  for (const line of nextSteps(target, answers.delivery)) say(line);
   return ExitCode.ok;
 }
 
-/** A project inside another repository, or added to a non-empty folder: no commit of ours. */
-async function explainGit(target: string, files: RenderedFile[], fingerprints: Record<string, string>, set: TemplateSet) {
-  const tree = await workTree(target);
-  if (tree === null) {
-    say(dim('The folder was not empty, so no git repository was made: run git init and commit when ready.'));
-    return;
-  }
-  await storeBase(target, tree, target, files, fingerprints, setLabel(set.id));
-  say(dim(`Inside the git repository at ${tree.root}: the files are left for you to commit (merge base kept under ${basesRef}).`));
+function gitPlan(wanted: boolean, tree: WorkTree | null, gitAtTarget: boolean, nonEmpty: boolean, emptyRepositoryAtTarget: boolean): GitPlan {
+  if (!wanted) return 'none';
+  if (tree === null) return nonEmpty || gitAtTarget ? 'none' : 'own';
+  return emptyRepositoryAtTarget && !nonEmpty ? 'first' : 'inside';
+}
+
+/** What to type next, as printed: the Python set-up first, then the checks and the thread. */
+export function nextSteps(target: string, delivery: string): string[] {
+  const relative = path.relative(process.cwd(), target);
+  const cd = relative === '' ? [] : [`  cd ${shellQuote(relative)}`];
+  return [
+    'Next:',
+    ...cd,
+    '  make setup       # the project’s Python environment (uv), once',
+    '  make test        # the project’s tests',
+    '  make thread      # the whole steel thread, from data to delivered predictions',
+    ...(delivery === 'api' ? ['  make serve       # the prediction service on $PORT (default 8000)'] : []),
+  ];
 }
 
 async function verify(target: string): Promise<void> {
-  say('Verifying: make test, then make thread …');
-  for (const step of await verifyProject(target)) {
+  for (const make of verifyTargets) {
+    const step = await progress(`Verifying: make ${make}`, () => verifyStep(target, make));
     if (step.ok) {
       say(`  ${green('ok')}   ${step.command}`);
       continue;

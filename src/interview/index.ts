@@ -2,7 +2,7 @@ import type { PromptObject } from 'prompts';
 import { answerFlags, type Answers, type GivenAnswers } from '../answers.js';
 import { Interrupted, UserError } from '../errors.js';
 import type { TemplateSet } from '../render/templates.js';
-import { bold, dim, say } from '../ui.js';
+import { bold, dim, say, useColor } from '../ui.js';
 import { recommend, type Consumer, type Freshness, type Intake, type Recommendation } from './rules.js';
 
 /**
@@ -47,7 +47,14 @@ const typicalConsumer: Record<string, { consumer: Consumer; freshness: Freshness
 const defaultConsumer = typicalConsumer.csv as { consumer: Consumer; freshness: Freshness };
 const defaultCi = 'github';
 
+/** Enter at a question takes what --yes would: the preselected choice is that answer. */
+const indexOf = (choices: { value: unknown }[], value: unknown) => Math.max(0, choices.findIndex((choice) => choice.value === value));
+
 async function ask<T>(question: PromptObject): Promise<T> {
+  // prompts paints through kleur, which knows neither NO_COLOR nor a forced colour: one rule, ours,
+  // set before prompts loads, as it paints its symbols once, on loading.
+  const { default: kleur } = await import('kleur');
+  kleur.enabled = useColor(process.stdout);
   const { default: prompts } = await import('prompts');
   let cancelled = false;
   const response = await prompts(question, {
@@ -75,6 +82,24 @@ export async function askFolder(mode: InterviewMode, fallback: string): Promise<
   return folder.trim() || fallback;
 }
 
+/**
+ * A target that is not empty: on a terminal (without --yes) the user chooses between adding the
+ * project beside what is there, as --force does, and cancelling; nothing is ever deleted.
+ */
+export async function confirmBeside(target: string, entries: number, mode: InterviewMode): Promise<boolean> {
+  if (!mode.interactive || mode.yes) return false;
+  return ask<boolean>({
+    type: 'select',
+    name: 'beside',
+    message: `${target} is not empty (${entries} ${entries === 1 ? 'entry' : 'entries'}). What now?`,
+    choices: [
+      { title: 'Cancel', value: false, description: 'write nothing' },
+      { title: 'Add the project beside what is there', value: true, description: 'keeps every file; where you have one, the project’s version goes beside it as NAME.from-template' },
+    ],
+    initial: 0,
+  });
+}
+
 /** The consumer questions alone (what `recommend` needs). */
 export async function askConsumer(
   given: GivenAnswers,
@@ -86,16 +111,16 @@ export async function askConsumer(
     given.consumer ??
     (mode.yes
       ? fallback.consumer
-      : await ask<Consumer>({ type: 'select', name: 'consumer', message: 'Who will use the model’s output?', choices: consumerChoices }));
+      : await ask<Consumer>({ type: 'select', name: 'consumer', message: 'Who will use the model’s output?', choices: consumerChoices, initial: indexOf(consumerChoices, fallback.consumer) }));
   const freshness =
     given.freshness ??
     (mode.yes
       ? fallback.freshness
-      : await ask<Freshness>({ type: 'select', name: 'freshness', message: 'How fresh must a prediction be?', choices: freshnessChoices }));
+      : await ask<Freshness>({ type: 'select', name: 'freshness', message: 'How fresh must a prediction be?', choices: freshnessChoices, initial: indexOf(freshnessChoices, fallback.freshness) }));
   const intake =
     given.intake !== undefined || mode.yes || !mode.interactive
       ? (given.intake ?? null)
-      : await ask<Intake | null>({ type: 'select', name: 'intake', message: 'How do they take data in today?', choices: intakeChoices, initial: 3 });
+      : await ask<Intake | null>({ type: 'select', name: 'intake', message: 'How do they take data in today?', choices: intakeChoices, initial: indexOf(intakeChoices, null) });
   return { consumer, freshness, intake };
 }
 
