@@ -5,6 +5,7 @@ import semverCompare from 'semver/functions/compare.js';
 import semverParse from 'semver/functions/parse.js';
 import { ExitCode, UserError } from './errors.js';
 import { consumers, freshnesses, intakes, type Consumer, type Freshness, type Intake } from './interview/rules.js';
+import { checkDisplayName, checkPackageName } from './names.js';
 import { generatorVersion } from './package.js';
 import { checkRelativePath } from './write.js';
 
@@ -85,13 +86,43 @@ export function readAnswersFile(file: string): GivenAnswers {
   }
   if (!stat.isFile()) throw new UserError(`${source}: not a file`);
   if (stat.size > maxAnswersFileBytes) throw new UserError(`${source}: larger than ${maxAnswersFileBytes / 1024} KiB, not an answers file`);
-  let parsed: unknown;
+  return checkGivenAnswers(parseJsonInput(fs.readFileSync(file), source), source);
+}
+
+/** Deeper than any answers file or record needs; JSON.parse itself recurses and would overflow the stack. */
+const maxJsonDepth = 16;
+
+/**
+ * Parses a small JSON input (an answers file, the record): strict UTF-8 (never U+FFFD in place of
+ * a byte), a leading byte-order mark skipped as editors write one, nesting limited before
+ * parsing, and every failure one line that names `source`.
+ */
+export function parseJsonInput(bytes: Buffer, source: string): unknown {
+  let text: string;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UserError(`${source}: not valid JSON (${(error as Error).message})`);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new UserError(`${source}: not UTF-8 text`);
   }
-  return checkGivenAnswers(parsed, source);
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (inString) {
+      if (char === '\\') i++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{' || char === '[') {
+      if (++depth > maxJsonDepth) throw new UserError(`${source}: nested deeper than ${maxJsonDepth} levels, not an answers file or record`);
+    } else if (char === '}' || char === ']') depth--;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // JSON.parse quotes the offending text, which may hold invisible or control characters.
+    const reason = (error as Error).message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/gu, '?');
+    throw new UserError(`${source}: not valid JSON (${reason})`);
+  }
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -149,47 +180,85 @@ export function compareVersions(a: string, b: string): number {
   return semverCompare(parse(a), parse(b));
 }
 
+/** Larger than any record of a real project (a fingerprint per file); a bigger one is not ours. */
+const maxRecordBytes = 4 * 1024 * 1024;
+const versionPattern = /^\d{1,9}\.\d{1,9}\.\d{1,9}(?:-[0-9A-Za-z.-]{1,40})?$/;
+const fingerprintPattern = /^100(?:644|755) [0-9a-f]{40}$/;
+/** What a template set's name or version may hold: it reaches messages and conflict markers. */
+const labelPattern = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]{1,100}$/u;
+
+/**
+ * The record is input like a flag: a hand edit, a bad merge or a hostile commit can put anything
+ * in it. Every value is checked exactly as the flag it stands for, and a refusal names the record
+ * and the key, so nothing unchecked reaches a template.
+ */
 export function readRecord(projectDir: string): ProjectRecord {
   const file = path.join(projectDir, recordFileName);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`${projectDir} has no ${recordFileName}: it was not made by steel-thread (or the file was removed)`);
-  }
-  let raw: Partial<ProjectRecord>;
-  try {
-    raw = JSON.parse(text) as Partial<ProjectRecord>;
-  } catch (error) {
-    throw new UserError(`${recordFileName} is not valid JSON (${(error as Error).message}): restore it from git`);
-  }
-  if (typeof raw.format !== 'number' || typeof raw.generator !== 'string') {
-    throw new UserError(`${recordFileName} has no format or generator version: restore it from git`);
-  }
-  if (raw.format > recordFormat || compareVersions(raw.generator, generatorVersion) > 0) {
+  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (!stat) throw new UserError(`${projectDir} has no ${recordFileName}: it was not made by steel-thread (or the file was removed)`);
+  const broken: (problem: string) => never = (problem) => {
+    throw new UserError(`${recordFileName}: ${problem}: restore it from git`);
+  };
+  if (!stat.isFile()) broken('not a plain file (links are not followed)');
+  if (stat.size > maxRecordBytes) broken(`larger than ${maxRecordBytes / 1024 / 1024} MiB, not a project record`);
+  const raw = parseJsonInput(fs.readFileSync(file), recordFileName) as Partial<Record<keyof ProjectRecord, unknown>> | null;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) broken('not a JSON object');
+  const { format, generator } = raw;
+  if (typeof format !== 'number' || !Number.isInteger(format) || format < 1) broken('"format" is not a record format');
+  if (typeof generator !== 'string' || !versionPattern.test(generator)) broken('"generator" is not a version such as 0.1.0');
+  if (format > recordFormat || compareVersions(generator, generatorVersion) > 0) {
     throw new UserError(
-      `this project was made by steel-thread ${raw.generator} (record format ${raw.format}), newer than this steel-thread ${generatorVersion}: upgrade steel-thread first`,
+      `this project was made by steel-thread ${generator} (record format ${format}), newer than this steel-thread ${generatorVersion}: upgrade steel-thread first`,
       ExitCode.refused,
     );
   }
-  const answers = checkGivenAnswers(raw.answers, recordFileName);
+  const answers = checkRecordAnswers(raw.answers);
+  const files = raw.files ?? {};
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) broken('"files" is not a table of fingerprints');
+  for (const [rel, value] of Object.entries(files)) {
+    if (typeof value !== 'string' || !fingerprintPattern.test(value)) broken(`"files" holds ${JSON.stringify(rel)} with a malformed fingerprint`);
+    if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(rel)) broken(`"files" names a path with a control character or line break`);
+    if (rel === recordFileName) broken(`"files" names the record itself`);
+    checkRelativePath(rel, recordFileName);
+  }
+  const templates = raw.templates as Partial<Record<keyof TemplateSetId, unknown>> | undefined;
+  if (typeof templates !== 'object' || templates === null || typeof templates.name !== 'string' || !labelPattern.test(templates.name)) {
+    broken('"templates" does not name its template set');
+  }
+  const version = templates.version ?? null;
+  if (version !== null && (typeof version !== 'string' || !labelPattern.test(version))) broken('"templates.version" is not a version');
+  return { format, generator, templates: { name: templates.name, version }, answers, files: files as Record<string, string> };
+}
+
+/** The record's answers, each validated as its flag is; a refusal names the record and the key. */
+function checkRecordAnswers(raw: unknown): Answers {
+  const refuse: (what: string, reason: string) => never = (what, reason) => {
+    throw new UserError(`${recordFileName}: ${what} is refused (${reason}): restore it from git, or fix it by hand`);
+  };
+  let answers: GivenAnswers = {};
+  try {
+    answers = checkGivenAnswers(raw, 'answers');
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    refuse('"answers"', error.message);
+  }
   for (const key of answerKeys) {
-    if (key !== 'intake' && typeof answers[key] !== 'string') {
-      throw new UserError(`${recordFileName} lacks the answer "${key}": restore it from git`);
+    if (key !== 'intake' && typeof answers[key] !== 'string') refuse(`answers.${key}`, 'missing');
+  }
+  const checks: [keyof Answers, (value: string) => string][] = [
+    ['name', (value) => (checkDisplayName(value) === value ? value : refuse('answers.name', 'spaces around it'))],
+    ['package', (value) => checkPackageName(value)],
+    // Checked against the template set's own forms when the set is known (openProject).
+    ['delivery', (value) => (/^[a-z][a-z0-9-]{0,30}$/.test(value) ? value : refuse('answers.delivery', '--delivery names no form'))],
+    ['ci', (value) => (/^[a-z][a-z0-9-]{0,30}$/.test(value) ? value : refuse('answers.ci', '--ci names no provider'))],
+  ];
+  for (const [key, check] of checks) {
+    try {
+      check(answers[key] as string);
+    } catch (error) {
+      if (!(error instanceof UserError) || error.message.startsWith(recordFileName)) throw error;
+      refuse(`answers.${key}`, error.message);
     }
   }
-  const files = raw.files ?? {};
-  if (typeof files !== 'object' || Object.values(files).some((v) => typeof v !== 'string' || !/^[0-7]{6} [0-9a-f]{40}$/.test(v))) {
-    throw new UserError(`${recordFileName} has a malformed "files" table: restore it from git`);
-  }
-  for (const rel of Object.keys(files)) checkRelativePath(rel, recordFileName);
-  const templates = raw.templates as Partial<TemplateSetId> | undefined;
-  if (typeof templates?.name !== 'string') throw new UserError(`${recordFileName} does not name its template set: restore it from git`);
-  return {
-    format: raw.format,
-    generator: raw.generator,
-    templates: { name: templates.name, version: typeof templates.version === 'string' ? templates.version : null },
-    answers: { intake: null, ...answers } as Answers,
-    files,
-  };
+  return { intake: null, ...answers } as Answers;
 }

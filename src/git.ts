@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ExitCode, UserError } from './errors.js';
 import { modeOf, parseFingerprint } from './fingerprint.js';
 import type { RenderedFile } from './render/index.js';
+import { makeTemporaryFolder } from './update/state.js';
 
 /**
  * Git, through execa, imported only when git is used (it is the costliest import we have).
@@ -46,19 +46,24 @@ export class GitMissing extends UserError {
   }
 }
 
-/** Where `dir` sits in a git work tree: the tree's top folder and `dir`'s path inside it ("" or "sub/"). */
+/**
+ * Where `dir` sits in a git work tree: the tree's top folder, `dir`'s path inside it ("" or
+ * "sub/"), and the repository's own folder (where update keeps its lock and journal).
+ */
 export interface WorkTree {
   root: string;
   prefix: string;
+  gitDir: string;
 }
 
 /** The work tree holding `dir`, or null outside one (also when git is not installed). */
 export async function workTree(dir: string): Promise<WorkTree | null> {
   try {
-    const out = await git(['rev-parse', '--show-toplevel', '--show-prefix'], { cwd: dir, allowFailure: true });
+    const out = await git(['rev-parse', '--show-toplevel', '--show-prefix', '--absolute-git-dir'], { cwd: dir, allowFailure: true });
     if (!out) return null;
-    const [root = '', prefix = ''] = out.split('\n');
-    return { root: fs.realpathSync(root), prefix };
+    const [root = '', prefix = '', gitDir = ''] = out.split('\n');
+    if (root === '') return null; // inside .git itself, or a bare repository: no work tree
+    return { root: fs.realpathSync(root), prefix, gitDir };
   } catch (error) {
     if (error instanceof GitMissing) return null;
     throw error;
@@ -101,14 +106,14 @@ export const basesRef = 'refs/steel-thread/bases';
  */
 export async function storeBase(
   projectDir: string,
-  tree: WorkTree,
+  tree: Pick<WorkTree, 'root' | 'prefix'>,
   renderDir: string,
   rendered: RenderedFile[],
   fingerprints: Record<string, string>,
   label: string,
 ): Promise<void> {
   const files = rendered.map((file) => ({ ...file, blob: parseFingerprint(fingerprints[file.path] ?? '').blob }));
-  const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steel-thread-index-'));
+  const tempDir = makeTemporaryFolder('index');
   try {
     const env = { ...toolIdentity, GIT_INDEX_FILE: path.join(tempDir, 'index') };
     // Writing the blobs, listing them in a temp index and finding the last base are independent.
@@ -155,7 +160,7 @@ export async function mergeFile(
   labels: { ours: string; base: string; theirs: string },
 ): Promise<MergeResult> {
   const { execa } = await import('execa');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steel-thread-merge-'));
+  const dir = makeTemporaryFolder('merge');
   try {
     const files = (['ours', 'base', 'theirs'] as const).map((side) => {
       const file = path.join(dir, side);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fingerprint, parseFingerprint } from './fingerprint.js';
 import { mergeFile } from './git.js';
-import { containedPath, writeFileAtomic } from './write.js';
+import { currentFingerprint, type Journal, type Step } from './update/journal.js';
 
 /**
  * The three-way regeneration, one file at a time. For each path we know three versions: the
@@ -221,25 +221,26 @@ export function touchedPaths(outcome: Outcome): string[] {
   }
 }
 
-/** Carries out a plan: each file replaced by rename, so an interruption leaves it old or new. */
-export function applyPlan(projectDir: string, outcomes: Outcome[]): void {
+/**
+ * The journal of a plan: every write first (in path order), then every removal, so a file the
+ * template moved is at its new path before its old one goes; with the content of each write.
+ */
+export function journalOf(projectDir: string, outcomes: Outcome[], record: string): { journal: Journal; contents: Map<string, Buffer> } {
+  const contents = new Map<string, Buffer>();
+  const writes: Step[] = [];
+  const removals: Step[] = [];
   for (const outcome of outcomes) {
+    const [target] = touchedPaths(outcome);
+    if (target === undefined) continue;
+    const before = currentFingerprint(projectDir, target);
     if (outcome.action === 'remove') {
-      const file = containedPath(projectDir, outcome.path);
-      fs.rmSync(file, { force: true });
-      removeEmptyFolders(projectDir, path.dirname(file));
-    } else if (outcome.content !== undefined && touchedPaths(outcome).length > 0) {
-      const target = outcome.action === 'beside' ? (outcome.besidePath ?? '') : outcome.path;
-      writeFileAtomic(containedPath(projectDir, target), outcome.content, outcome.executable ?? false);
+      removals.push({ path: target, before, after: null, action: outcome.action });
+    } else if (outcome.content !== undefined) {
+      const after = fingerprint(outcome.content, outcome.executable ?? false);
+      contents.set(parseFingerprint(after).blob, outcome.content);
+      writes.push({ path: target, before, after, action: outcome.action });
     }
   }
-}
-
-/** Removes `dir` and its parents while they are empty, stopping at the project. */
-function removeEmptyFolders(projectDir: string, dir: string): void {
-  let current = dir;
-  while (current !== projectDir && current.startsWith(projectDir + path.sep) && fs.readdirSync(current).length === 0) {
-    fs.rmdirSync(current);
-    current = path.dirname(current);
-  }
+  const unresolved = outcomes.filter((o) => o.action === 'conflict' || o.action === 'beside').map((o) => o.path);
+  return { journal: { format: 1, record, steps: [...writes, ...removals], unresolved }, contents };
 }

@@ -78,6 +78,12 @@ async function updatedToVersion2(): Promise<Scenario> {
   return s;
 }
 
+/** A template file of the tests' own, so removing it depends on no file of the built-in set. */
+const withPins = (templates: string) => {
+  fs.mkdirSync(path.join(templates, 'base', 'pins'));
+  fs.writeFileSync(path.join(templates, 'base', 'pins', 'extra.txt'), 'numpy==1.24.0\npandas==1.5.3\n');
+};
+
 const record = (s: Scenario) => JSON.parse(s.read(recordFileName)) as { answers: Record<string, unknown>; files: Record<string, string> };
 
 describe('update', () => {
@@ -133,24 +139,24 @@ describe('update', () => {
   });
 
   it('removes a file the template dropped, when the team never touched it', async () => {
-    const s = await scenario();
-    fs.rmSync(s.template('base/constraints/oldest.txt'));
+    const s = await scenario({ prepareTemplates: withPins });
+    fs.rmSync(s.template('base/pins/extra.txt'));
     const run = await s.update();
     expect(run.code, run.output).toBe(0);
-    expect(fs.existsSync(path.join(s.project, 'constraints'))).toBe(false);
-    expect(run.stdout).toMatch(/removed\s+constraints\/oldest\.txt/);
-    expect(Object.keys(record(s).files)).not.toContain('constraints/oldest.txt');
+    expect(fs.existsSync(path.join(s.project, 'pins'))).toBe(false);
+    expect(run.stdout).toMatch(/removed\s+pins\/extra\.txt/);
+    expect(Object.keys(record(s).files)).not.toContain('pins/extra.txt');
   });
 
   it('keeps and reports a file the template dropped, when the team changed it', async () => {
-    const s = await scenario();
-    s.write('constraints/oldest.txt', `${s.read('constraints/oldest.txt')}team-pin==1.0\n`);
+    const s = await scenario({ prepareTemplates: withPins });
+    s.write('pins/extra.txt', `${s.read('pins/extra.txt')}team-pin==1.0\n`);
     await s.commit('team pin');
-    fs.rmSync(s.template('base/constraints/oldest.txt'));
+    fs.rmSync(s.template('base/pins/extra.txt'));
     const run = await s.update();
     expect(run.code, run.output).toBe(0);
-    expect(s.read('constraints/oldest.txt')).toContain('team-pin==1.0');
-    expect(run.stdout).toMatch(/kept\s+constraints\/oldest\.txt \(the template dropped it, but you changed it\)/);
+    expect(s.read('pins/extra.txt')).toContain('team-pin==1.0');
+    expect(run.stdout).toMatch(/kept\s+pins\/extra\.txt \(the template dropped it, but you changed it\)/);
   });
 
   it('never writes a new template file over the team’s own file at that path; puts it beside', async () => {
@@ -264,12 +270,21 @@ describe('update', () => {
     return { s, clone, update, readme: () => fs.readFileSync(path.join(clone, 'README.md'), 'utf8') };
   }
 
-  it('without the base in a clone, keeps both versions and says how to fetch the bases', async () => {
-    const { update, readme } = await cloneAfterAnUpdate();
+  it('without the base in a clone, keeps both versions and says how to fetch the bases, with a command that works', async () => {
+    const { clone, update, readme } = await cloneAfterAnUpdate();
     const run = await update();
     expect(run.code).toBe(5);
     for (const line of ['Team line.', 'Version 2 line.', 'Version 3 line.']) expect(readme()).toContain(line);
-    expect(run.stdout).toMatch(/git fetch origin 'refs\/steel-thread\/bases:refs\/steel-thread\/bases'/);
+    expect(run.stdout).toMatch(/git fetch origin '\+refs\/steel-thread\/bases:refs\/steel-thread\/bases-fetched'/);
+    // The printed command works as printed, although this update began a chain of bases here.
+    const printed = /with: (git fetch origin '[^']+')/.exec(run.stdout)?.[1] ?? '';
+    const fetched = await execa('sh', ['-c', printed], { cwd: clone, reject: false, all: true });
+    expect(fetched.exitCode, fetched.all).toBe(0);
+    // With the bases fetched, the same update, run again from the committed state, merges cleanly.
+    await execa('git', ['checkout', '-q', '--', '.'], { cwd: clone });
+    const again = await update();
+    expect(again.code, again.output).toBe(0);
+    expect(readme()).toMatch(/^Version 3 line\.[\s\S]*Team line\.\n$/);
   });
 
   it('merges cleanly once the bases are fetched into the clone', async () => {

@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { recordFileName, type Answers, type GivenAnswers } from '../answers.js';
-import { ExitCode, fromSystemError, UserError, type ExitCodeValue } from '../errors.js';
+import { recordFileName, type Answers, type GivenAnswers, type ProjectRecord } from '../answers.js';
+import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
 import { fingerprintRender } from '../fingerprint.js';
-import { basesRef, parseStatus, readBlob, storeBase, workTree, workTreeStatus } from '../git.js';
-import { setLabel } from '../render/templates.js';
+import { basesRef, parseStatus, readBlob, storeBase, workTree, workTreeStatus, type WorkTree } from '../git.js';
+import { setLabel, type TemplateSet } from '../render/templates.js';
 import { bold, dim, green, red, say, sayList, yellow } from '../ui.js';
-import { applyPlan, planUpdate, touchedPaths, type Action, type Outcome } from '../update.js';
-import { removeStaleTemporaries, writeFileAtomic } from '../write.js';
+import { applyJournal, readJournal, removeJournal, writeJournal, type Journal } from '../update/journal.js';
+import { acquireLock, stateDir, sweepTemporaryFolders } from '../update/state.js';
+import { journalOf, planUpdate, touchedPaths, type Action, type Outcome } from '../update.js';
+import { removeStaleTemporaries } from '../write.js';
 import { openProject, projectRecord, withRender } from './project.js';
 
 export interface UpdateOptions {
@@ -76,10 +78,54 @@ function answerChanges(before: Answers, after: Answers): string {
     .join(' ');
 }
 
+/** Finishes the update a kill or a failed write interrupted, before anything else is planned. */
+function finishInterrupted(projectDir: string, state: string, journal: Journal): ExitCodeValue {
+  say(yellow('An earlier update was interrupted: finishing it first.'));
+  const left = applyJournal(projectDir, state, journal, path.join(projectDir, recordFileName));
+  removeJournal(state);
+  const done = journal.steps.filter((step) => !left.includes(step.path));
+  say(`Finished: ${done.length} file${done.length === 1 ? '' : 's'} of the interrupted update are in place.`);
+  if (left.length > 0) say(yellow(`Left as they are, because they changed since that update began: ${left.join(', ')}`));
+  const unresolved = journal.unresolved.filter((rel) => !left.includes(rel));
+  if (unresolved.length > 0) {
+    throw new UserError(`update finished with ${unresolved.length} conflict${unresolved.length === 1 ? '' : 's'}: ${unresolved.join(', ')}`, ExitCode.conflicts);
+  }
+  say(dim('Review with git diff, run make test, then commit; run update again for anything newer.'));
+  return ExitCode.ok;
+}
+
 export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> {
   const { dir: projectDir, record, set } = openProject(options.dir, options.templates);
+  const repository = await workTree(projectDir);
+  const state = stateDir(projectDir, repository);
+  const release = acquireLock(state);
+  try {
+    sweepTemporaryFolders();
+    removeStaleTemporaries(projectDir, [...Object.keys(record.files), recordFileName]);
+    const pending = readJournal(state);
+    if (pending) {
+      if (options.dryRun) {
+        say(yellow(`An earlier update was interrupted; run update without --dry-run to finish it (${pending.steps.length} changes).`));
+        return ExitCode.ok;
+      }
+      return finishInterrupted(projectDir, state, pending);
+    }
+    return await updateProject(options, projectDir, record, set, repository, state);
+  } finally {
+    release();
+  }
+}
+
+async function updateProject(
+  options: UpdateOptions,
+  projectDir: string,
+  record: ProjectRecord,
+  set: TemplateSet,
+  repository: WorkTree | null,
+  state: string,
+): Promise<ExitCodeValue> {
   const answers: Answers = { ...record.answers, ...options.changed };
-  const [repository, statusOutput] = await Promise.all([workTree(projectDir), options.allowDirty ? null : workTreeStatus(projectDir)]);
+  const statusOutput = repository && !options.allowDirty ? await workTreeStatus(projectDir) : null;
   const status = repository && statusOutput !== null ? parseStatus(statusOutput, repository) : undefined;
   if (status) {
     const { changed } = status;
@@ -125,32 +171,26 @@ export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> 
       return ExitCode.ok;
     }
 
-    removeStaleTemporaries(projectDir, [...Object.keys(record.files), recordFileName]);
-    try {
-      applyPlan(projectDir, outcomes);
-    } catch (error) {
-      const reason = (fromSystemError(error) ?? (error as Error)).message;
-      throw new UserError(
-        `update stopped part-way (${reason}): each file is either old or new; fix that, then run update again with --allow-dirty`,
-        ExitCode.stepFailed,
-      );
-    }
     const recordText = projectRecord(set, answers, next);
     const recordPath = path.join(projectDir, recordFileName);
-
     const recordChanged = fs.readFileSync(recordPath, 'utf8') !== recordText;
-    if (recordChanged) writeFileAtomic(recordPath, recordText, false);
     if (!recordChanged && !outcomes.some((o) => touchedPaths(o).length > 0)) {
       const kept = outcomes.filter((o) => o.action !== 'unchanged').length;
       say(green(`Already up to date: nothing changed${kept > 0 ? ` (${kept} file${kept === 1 ? '' : 's'} keep your own changes)` : ''}.`));
       return ExitCode.ok;
     }
+    const { journal, contents } = journalOf(projectDir, outcomes, recordText);
+    writeJournal(state, journal, contents);
+    const left = applyJournal(projectDir, state, journal, recordPath);
+    removeJournal(state);
+    if (left.length > 0) say(yellow(`Left as they are, because they changed while update ran: ${left.join(', ')}`));
+
     printPlan(active);
     say(`${bold('Summary:')} ${summary(outcomes)}.`);
     if (outcomes.some((o) => o.note?.startsWith('no merge base'))) {
       say(
         yellow(
-          `Some merge bases were not found (no git, or a clone without ${basesRef}): where both sides changed a file, both versions are kept between conflict markers. Where the bases were pushed, fetch them with: git fetch origin '${basesRef}:${basesRef}'`,
+          `Some merge bases were not found (no git, or a clone without ${basesRef}): where both sides changed a file, both versions are kept between conflict markers. Where the bases were pushed, fetch them (beside this clone's own, which this update just began) with: git fetch origin '+${basesRef}:${basesRef}-fetched'`,
         ),
       );
     }

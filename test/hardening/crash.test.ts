@@ -58,13 +58,15 @@ describe('killed with SIGKILL', () => {
     const dir = tempDir();
     const templates = path.join(dir, 'templates');
     fs.cpSync(templatesDir, templates, { recursive: true });
+    fs.mkdirSync(path.join(templates, 'base', 'pins'));
+    fs.writeFileSync(path.join(templates, 'base', 'pins', 'extra.txt'), 'numpy==1.24.0\n');
     const project = path.join(dir, 'demo');
     expect((await steelThread(['new', 'demo', '--consumer', 'people', '--freshness', 'daily', '--yes', '--templates', templates], { cwd: dir, env: gitIdentity })).code).toBe(0);
     // A template change touching many files, and a team edit that must merge.
     for (const file of ['base/Makefile.hbs', 'base/README.md.hbs', 'base/pyproject.toml.hbs', 'base/.gitignore', 'base/tests/test_data.py.hbs']) {
       fs.appendFileSync(path.join(templates, file), '\n# version 2\n');
     }
-    fs.rmSync(path.join(templates, 'base', 'constraints'), { recursive: true });
+    fs.rmSync(path.join(templates, 'base', 'pins'), { recursive: true });
     const readme = path.join(project, 'README.md');
     fs.writeFileSync(readme, `Team line.\n\n${fs.readFileSync(readme, 'utf8')}`);
     await execa('git', ['commit', '-qam', 'team'], { cwd: project, env: gitIdentity });
