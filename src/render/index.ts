@@ -157,8 +157,18 @@ export async function render(set: TemplateSet, answers: Answers, destDir: string
   if (files.length === 0) throw new UserError(`template set ${set.root}: no templates in its layers`);
 
   const plop = await nodePlop(undefined, { destBasePath: destDir, force: false });
+  // node-plop turns a failed action into text; the error itself is kept, so that its exit code
+  // (a full disk is 4, a UserError its own) reaches the command line.
+  let firstError: unknown;
   plop.setActionType('steel-thread:render', async (_data, config) => {
-    const { template, layer, output } = (config as unknown as { file: PlannedFile }).file;
+    try {
+      return writeFile((config as unknown as { file: PlannedFile }).file);
+    } catch (error) {
+      firstError ??= error;
+      throw error;
+    }
+  });
+  const writeFile = ({ template, layer, output }: PlannedFile) => {
     const content =
       template.text === undefined
         ? readSetFile(set.root, template.absolute)
@@ -167,7 +177,7 @@ export async function render(set: TemplateSet, answers: Answers, destDir: string
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, content, { mode: template.executable ? 0o755 : 0o644, flag: 'wx' });
     return output;
-  });
+  };
   plop.setGenerator('project', {
     description: 'a steel-thread project',
     prompts: [],
@@ -175,6 +185,6 @@ export async function render(set: TemplateSet, answers: Answers, destDir: string
   });
   const { failures } = await plop.getGenerator('project').runActions({ ...context });
   const failure = failures[0] as { error?: string; message?: string } | undefined;
-  if (failure) throw new UserError(failure.error ?? failure.message ?? 'rendering failed');
+  if (failure) throw firstError ?? new UserError(failure.error ?? failure.message ?? 'rendering failed');
   return files.map(({ output, template }) => ({ path: output, executable: template.executable }));
 }
