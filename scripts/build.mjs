@@ -58,9 +58,35 @@ const bundleOnly = {
   },
 };
 
+/**
+ * The notices of every package the bundle holds (their licences ask that copies carry them):
+ * each package found from the bundle's inputs, with its licence file's text, in one file.
+ */
+function thirdPartyNotices(metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const at = input.lastIndexOf('node_modules/');
+    if (at < 0) continue;
+    const rest = input.slice(at + 'node_modules/'.length).split('/');
+    const dir = path.join(root, input.slice(0, at), 'node_modules', ...rest.slice(0, rest[0].startsWith('@') ? 2 : 1));
+    if (packages.has(dir)) continue;
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    const licenceFile = fs.readdirSync(dir).find((name) => /^(licen[cs]e|copying)(\.|-|$)/i.test(name));
+    // A few packages declare their licence in package.json alone: their author and licence stand in for the file.
+    const author = typeof manifest.author === 'string' ? manifest.author : manifest.author?.name;
+    const text = licenceFile
+      ? fs.readFileSync(path.join(dir, licenceFile), 'utf8').trim()
+      : `${manifest.license} licence, as its package.json declares (it ships no licence file)${author ? `; author: ${author}` : ''}.`;
+    packages.set(dir, { name: manifest.name, version: manifest.version, license: manifest.license, text });
+  }
+  const sorted = [...packages.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sections = sorted.map((p) => `${p.name} ${p.version} (${p.license})\n${'-'.repeat(72)}\n${p.text}\n`);
+  return `The steel-thread bundle in this folder includes the following packages, under their licences.\n\n${sections.join('\n')}`;
+}
+
 try {
   fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-  await build({
+  const result = await build({
     entryPoints: [path.join(root, 'src', 'cli.ts')],
     outdir: path.join(root, 'dist'),
     bundle: true,
@@ -76,7 +102,9 @@ try {
     // CommonJS dependencies bundled into ESM still call require() for Node's built-ins.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     logLevel: 'warning',
+    metafile: true,
   });
+  fs.writeFileSync(path.join(root, 'dist', 'THIRD-PARTY-NOTICES'), thirdPartyNotices(result.metafile));
 } finally {
   fs.rmSync(generated, { recursive: true, force: true });
 }

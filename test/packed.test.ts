@@ -21,6 +21,11 @@ describe('the published packages', () => {
     expect(listing.stdout).toContain('package/dist/cli.js');
     expect(listing.stdout).toContain('package/templates/registry.json');
     expect(listing.stdout).not.toMatch(/package\/(src|test)\//);
+    // The licence, and the notices of the libraries bundled into dist/, travel with the code.
+    expect(listing.stdout.split('\n')).toEqual(expect.arrayContaining(['package/LICENSE', 'package/dist/THIRD-PARTY-NOTICES']));
+    const notices = fs.readFileSync(path.join(repoRoot, 'dist', 'THIRD-PARTY-NOTICES'), 'utf8');
+    for (const bundled of ['handlebars', 'node-plop', 'prompts', 'kleur', 'execa', 'semver']) expect(notices).toMatch(new RegExp(`^${bundled} \\d+\\.\\d+\\.\\d+ \\(`, 'm'));
+    expect((await execa('tar', ['-tzf', path.join(dir, 'create-steel-thread-0.1.0.tgz')])).stdout.split('\n')).toContain('package/LICENSE');
 
     const app = path.join(dir, 'app');
     fs.mkdirSync(app);
@@ -32,8 +37,11 @@ describe('the published packages', () => {
     expect(viaNpx.exitCode, viaNpx.all).toBe(0);
     expect(fs.existsSync(path.join(app, 'packed', 'pyproject.toml'))).toBe(true);
 
-    const viaCreate = await execa('npm', ['create', 'steel-thread', '--', 'created', ...answers], { cwd: app, reject: false, all: true });
+    // As the README says: npm takes the flags before `--` as its own, and passes on those after it.
+    const viaCreate = await execa('npm', ['create', 'steel-thread', 'created', '--', '--delivery', 'table', ...answers], { cwd: app, reject: false, all: true });
     expect(viaCreate.exitCode, viaCreate.all).toBe(0);
     expect(fs.existsSync(path.join(app, 'created', 'pyproject.toml'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(app, 'created', '.steel-thread.json'), 'utf8')).answers.delivery).toBe('table');
+    expect(viaCreate.stdout).toMatch(/Next:\n {2}cd created\n {2}make setup/);
   });
 });
