@@ -1,4 +1,5 @@
 import { UserError } from './errors.js';
+import { dependencyModules, projectFolders } from './shadowed-names.js';
 
 /**
  * The display name is free text (it lands in READMEs, TOML and YAML through escaping helpers);
@@ -33,13 +34,6 @@ symtable sys sysconfig syslog tabnanny tarfile telnetlib tempfile termios textwr
 tkinter token tokenize tomllib trace traceback tracemalloc tty turtle turtledemo types typing unicodedata
 unittest urllib uu uuid venv warnings wave weakref webbrowser winreg winsound wsgiref xdrlib xml xmlrpc zipapp
 zipfile zipimport zlib zoneinfo test`.split(/\s+/),
-);
-
-/** Modules a generated project imports, or its own folders: a package of that name would shadow them. */
-const projectModules = new Set(
-  `sklearn scikit_learn numpy pandas scipy joblib threadpoolctl fastapi starlette pydantic pydantic_core uvicorn
-httpx anyio h11 sqlalchemy psycopg2 psycopg pytest _pytest pluggy setuptools pip wheel pkg_resources
-typing_extensions src tests data models outbox records contract docs`.split(/\s+/),
 );
 
 /** Characters that never belong in a name: control characters, line and paragraph separators. */
@@ -94,8 +88,15 @@ export function checkPackageName(pkg: string, flag = '--package'): string {
   if (pythonKeywords.has(pkg)) {
     throw new UserError(`"${pkg}" is a Python keyword and cannot name a package: pass another ${flag}`);
   }
-  if (standardLibrary.has(pkg) || projectModules.has(pkg)) {
+  if (standardLibrary.has(pkg)) {
     throw new UserError(`a package named "${pkg}" would shadow the module "${pkg}" it needs: pass another ${flag}`);
+  }
+  const dependency = Object.hasOwn(dependencyModules, pkg) ? dependencyModules[pkg] : undefined;
+  if (dependency !== undefined) {
+    throw new UserError(`a package named "${pkg}" would shadow the module "${pkg}" of ${dependency} (the project or its tests import it): pass another ${flag}`);
+  }
+  if (projectFolders.includes(pkg)) {
+    throw new UserError(`a package named "${pkg}" would shadow the project's own folder ${pkg}/ (or be ignored with it): pass another ${flag}`);
   }
   return pkg;
 }
