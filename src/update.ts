@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fingerprint, parseFingerprint } from './fingerprint.js';
 import { mergeFile } from './git.js';
-import { currentFingerprint, type Journal, type Step } from './update/journal.js';
+import { currentFingerprint, lstatOrNull, type Journal, type Step } from './update/journal.js';
 
 /**
  * The three-way regeneration, one file at a time. For each path we know three versions: the
@@ -69,7 +69,7 @@ interface Current {
 /** The project's file at `rel`, or null when absent; a link or folder is reported as not ours to touch. */
 function readCurrent(projectDir: string, rel: string): Current | null | 'foreign' {
   const file = path.join(projectDir, rel);
-  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  const stat = lstatOrNull(file);
   if (!stat) return null;
   if (!stat.isFile()) return 'foreign';
   const content = fs.readFileSync(file);

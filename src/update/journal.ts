@@ -51,10 +51,23 @@ export function moment(): void {
   if (process.env.STEEL_THREAD_TEST_KILL_AT === String(moments)) process.kill(process.pid, 'SIGKILL');
 }
 
+/**
+ * A path's status, or null when nothing is there, also when a file stands where a folder of the
+ * path should be: the write there then fails, before any removal, with the path named.
+ */
+export function lstatOrNull(file: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(file, { throwIfNoEntry: false }) ?? null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw error;
+  }
+}
+
 /** A project file's fingerprint now: null when absent, "other" when a folder, link or device. */
 export function currentFingerprint(projectDir: string, rel: string): string | null {
   const file = path.join(projectDir, rel);
-  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  const stat = lstatOrNull(file);
   if (!stat) return null;
   if (!stat.isFile()) return 'other';
   return fingerprint(fs.readFileSync(file), (stat.mode & 0o100) !== 0);
