@@ -264,7 +264,6 @@ const fileFingerprint = (file: string) => {
  * repository the move made, and its record of the move. Returns what it removed.
  */
 export function removeInterruptedNew(target: string): string[] {
-  if (!fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) return [];
   const removed = removeStaleStaging(target, '');
   const movingPath = path.join(target, movingFileName);
   let moving: MovingRecord;

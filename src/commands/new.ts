@@ -41,15 +41,14 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
   const given: GivenAnswers = { ...(options.answersFile ? readAnswersFile(options.answersFile) : {}), ...options.given };
 
   const target = path.resolve(options.dir ?? (await askFolder(options.mode, defaultDir)));
-  if (!options.dryRun) {
-    const leftovers = removeInterruptedNew(target);
-    if (leftovers.length > 0) {
-      warn(`an interrupted steel-thread new left ${leftovers.length} of its own files and folders in ${target}; removed them:`);
-      sayList(leftovers, 20, warn);
-    }
-  }
-  const place = inspectTarget(target);
+  let place = inspectTarget(target);
   checkWritable(place.exists ? target : path.dirname(target));
+  const leftovers = place.exists && !options.dryRun ? removeInterruptedNew(target) : [];
+  if (leftovers.length > 0) {
+    warn(`an interrupted steel-thread new left ${leftovers.length} of its own files and folders in ${target}; removed them:`);
+    sayList(leftovers, 20, warn);
+    place = inspectTarget(target);
+  }
   const nonEmpty = place.entries.length > 0;
   if (nonEmpty && !options.force && !(await confirmBeside(target, place.entries.length, options.mode))) {
     throw new UserError(

@@ -124,7 +124,7 @@ const cases: Case[] = [
   { what: 'an invalid --delivery', args: newWith('--delivery', 'fax'), code: 2, message: /--delivery must be one of/ },
   { what: 'an invalid --ci', args: newWith('--ci', 'jenkins'), code: 2, message: /--ci must be one of/ },
   { what: 'two folders', args: () => ['new', 'a', 'b', ...answers], code: 2, message: /too many arguments/ },
-  { what: 'a misspelt command without answers', args: () => ['updte'], code: 2, message: /missing answers/ },
+  { what: 'a misspelt command without answers', args: () => ['updte'], code: 2, message: /unknown command "updte": did you mean "update"/ },
   { what: 'missing answers without a terminal', args: () => ['new', 'project', '--no-git'], code: 2, message: /missing answers: --consumer, --freshness, --delivery, --ci/ },
   { what: 'update outside a project', args: () => ['update'], code: 2, message: /has no \.steel-thread\.json/ },
   { what: 'check outside a project', args: () => ['check'], code: 2, message: /has no \.steel-thread\.json/ },
