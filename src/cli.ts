@@ -189,10 +189,12 @@ const commandNames = [...Object.keys(commands), 'help'];
 
 /**
  * `new` is the default command, so a mistyped command would silently become a project folder:
- * a first word close to a command's name is refused, unless it names something that exists.
+ * a first word close to a command's name is refused, unless it is written as a path or names
+ * something that exists.
  */
 function refuseMistypedCommand(word: string | undefined): void {
-  if (word === undefined || word.startsWith('-') || commandNames.includes(word) || fs.existsSync(word)) return;
+  // A word that is written as a path ("./updte", "a/b") or names something that exists is a folder.
+  if (word === undefined || word.startsWith('-') || /[/\\.]/.test(word) || commandNames.includes(word) || fs.existsSync(word)) return;
   const suggestion = closest(word, commandNames);
   if (suggestion) {
     throw new UserError(`unknown command "${word}": did you mean "${suggestion}"? (for a project folder of that name: steel-thread new ${word})`);

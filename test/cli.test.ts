@@ -295,13 +295,15 @@ describe('mistyped commands and flags', () => {
     expect(treeListing(dir)).toEqual([]);
   });
 
-  it('still makes a project of that name when asked with new, or when the folder exists', async () => {
+  it('still makes a project of that name when asked with new, written as a path, or when the folder exists', async () => {
     const dir = tempDir();
     expect((await steelThread(['new', 'updte', ...csvAnswers, '--yes', '--no-git'], { cwd: dir })).code).toBe(0);
     expect(fs.existsSync(path.join(dir, 'updte', 'pyproject.toml'))).toBe(true);
     fs.mkdirSync(path.join(dir, 'chek'));
     expect((await steelThread(['chek', ...csvAnswers, '--yes', '--no-git'], { cwd: dir })).code).toBe(0);
     expect(fs.existsSync(path.join(dir, 'chek', 'pyproject.toml'))).toBe(true);
+    expect((await steelThread(['./nwe', ...csvAnswers, '--yes', '--no-git'], { cwd: dir })).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'nwe', 'pyproject.toml'))).toBe(true);
   });
 
   it('suggests the flag meant', async () => {
