@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fingerprint, parseFingerprint } from './fingerprint.js';
 import { mergeFile } from './git.js';
 import { currentFingerprint, lstatOrNull, type Journal, type Step } from './update/journal.js';
+import { besidePath } from './write.js';
 
 /**
  * The three-way regeneration, one file at a time. For each path we know three versions: the
@@ -82,17 +83,6 @@ const isBinary = (content: Buffer) => content.subarray(0, 8000).includes(0);
 /** An exec bit changed by one side wins; changed by both, the team's stands. */
 function mergeMode(base: boolean, ours: boolean, theirs: boolean): boolean {
   return ours === base ? theirs : ours;
-}
-
-/**
- * A free name beside `rel` for the template's version: "ci.yml" → "ci.yml.from-template". The
- * ending makes it inert: no test runner collects it, no CI runs it, no import finds it.
- */
-function besidePath(projectDir: string, rel: string): string {
-  for (let n = 1; ; n++) {
-    const candidate = `${rel}.from-template${n > 1 ? `-${n}` : ''}`;
-    if (!fs.existsSync(path.join(projectDir, candidate))) return candidate;
-  }
 }
 
 async function mergeChanged(versions: Versions, rel: string, current: Current, base: string): Promise<Outcome> {
