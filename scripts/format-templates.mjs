@@ -11,7 +11,7 @@ import path from 'node:path';
 const require = createRequire(import.meta.url);
 const { Workspace, PositionEncoding } = require('@astral-sh/ruff-wasm-nodejs');
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'templates');
-const workspace = new Workspace({ 'line-length': 100, 'target-version': 'py310' }, PositionEncoding.Utf16);
+const workspace = new Workspace({ 'line-length': 100, 'target-version': 'py311' }, PositionEncoding.Utf16);
 const check = process.argv.includes('--check');
 
 function* pythonTemplates(dir) {

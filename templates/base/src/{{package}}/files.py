@@ -1,6 +1,4 @@
-"""Writes that a crash cannot tear: a reader sees the old file or the new one, never half of one."""
-
-from __future__ import annotations
+"""Writes that a crash cannot tear: a reader sees the old file or the new one, never half."""
 
 import json
 import os
@@ -13,11 +11,8 @@ from typing import IO, Any
 
 @contextmanager
 def atomic_file(path: Path, staging: Path | None = None) -> Iterator[IO[bytes]]:
-    """A binary handle on a temp file that replaces `path` (by rename) only if the block succeeds.
-
-    The temp file lives in `staging` (beside `path` by default), which must be on the same file
-    system; a crash leaves at most a stale temp file there, never a partial `path`.
-    """
+    """A handle on a temp file in `staging` (same file system; beside `path` by default) that
+    replaces `path` by rename only if the block succeeds: a crash leaves at most a temp file."""
     folder = staging or path.parent
     folder.mkdir(parents=True, exist_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,11 +23,14 @@ def atomic_file(path: Path, staging: Path | None = None) -> Iterator[IO[bytes]]:
             handle.flush()
             os.fsync(handle.fileno())
         except BaseException:
-            handle.close()
             Path(handle.name).unlink(missing_ok=True)
             raise
     os.replace(handle.name, path)
-    _sync_folder(path.parent)
+    descriptor = os.open(path.parent, os.O_RDONLY)  # the rename itself made durable
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def write_json(path: Path, value: Any, staging: Path | None = None) -> None:
@@ -43,16 +41,5 @@ def write_json(path: Path, value: Any, staging: Path | None = None) -> None:
 def append_json_line(path: Path, value: Any) -> None:
     """A JSON line in one write to an appending file, so concurrent writers never interleave."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(value, sort_keys=True) + "\n").encode()
     with path.open("ab") as handle:
-        handle.write(line)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Makes a rename durable: the folder's entry is on disk, not only in the page cache."""
-    if hasattr(os, "O_DIRECTORY"):
-        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        handle.write((json.dumps(value, sort_keys=True) + "\n").encode())

@@ -1,95 +1,131 @@
-"""Two models behind one interface: the constant day-one model and a trained scikit-learn one.
+"""The model: a logistic regression kept as what it learned, behind the day-one constant.
 
-A model's version is derived from its content, so the same data and code give the same version.
+A model is an intercept, a weight per number and per code (rounded to PRECISION significant
+digits) and the encoding of the schema it was trained on, stored as JSON: it loads under any
+library release, scores with numpy alone, and its version hashes all that with the training
+data's fingerprint, so the same data gives the same version on any release. The constant model
+is the same with no weights: every row scores the training rate.
 """
 
-from __future__ import annotations
-
 import hashlib
-import pickle
-from dataclasses import dataclass
-from typing import Protocol
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.metrics import roc_auc_score
+from sklearn.preprocessing import StandardScaler
 
-from .data import FEATURES, LABEL, Category
+from .schema import Schema
 
-SEED = 0
-
-
-class Model(Protocol):
-    """What the thread needs of a model: a version, and scores in [0, 1] for a frame of features."""
-
-    @property
-    def version(self) -> str: ...
-
-    def score(self, features: pd.DataFrame) -> np.ndarray: ...
-
-
-def content_version(prefix: str, model: object) -> str:
-    payload = pickle.dumps(model, protocol=4)
-    return f"{prefix}-{hashlib.sha256(payload).hexdigest()[:12]}"
-
-
-@dataclass(frozen=True)
-class ConstantModel:
-    """The walking skeleton's model: every customer gets one score, the rate seen in training."""
-
-    rate: float
-
-    @classmethod
-    def from_training(cls, training: pd.DataFrame) -> ConstantModel:
-        return cls(rate=round(float(training[LABEL].mean()), 4))
-
-    @property
-    def version(self) -> str:
-        return content_version("constant", self.rate)
-
-    def score(self, features: pd.DataFrame) -> np.ndarray:
-        return np.full(len(features), self.rate)
-
-
-@dataclass(frozen=True)
-class TrainedModel:
-    """A logistic regression on scaled numbers and one-hot codes, versioned when trained."""
-
-    pipeline: Pipeline
-    version: str
-
-    def score(self, features: pd.DataFrame) -> np.ndarray:
-        return self.pipeline.predict_proba(features)[:, 1]
-
-
+SEED, PRECISION, HELD_OUT_PERCENT = 0, 6, 25
 PARAMETERS = {"C": 1.0, "max_iter": 1000}
 
 
-def encode(frame: pd.DataFrame) -> np.ndarray:
-    """Numbers as they are, each category as one column per known code (data.py's codes).
-
-    The codes are fixed by the data contract, so nothing needs fitting, and a plain function is
-    far quicker per call than a ColumnTransformer: it matters when the API scores one row.
-    """
-    columns = [
-        (frame[f.name].to_numpy()[:, None] == np.array(f.codes)).astype(float)
-        if isinstance(f, Category)
-        else frame[f.name].to_numpy(dtype=float)[:, None]
-        for f in FEATURES
-    ]
-    return np.hstack(columns)
+class SchemaMismatchError(Exception):
+    """A model meets rows of another schema than the one it was trained on."""
 
 
-def train(training: pd.DataFrame) -> TrainedModel:
-    """Deterministic: no randomness beyond the fixed seed, so the same data gives the same model."""
-    pipeline = Pipeline(
-        [
-            ("encode", FunctionTransformer(encode)),
-            ("scale", StandardScaler()),
-            ("classifier", LogisticRegression(random_state=SEED, **PARAMETERS)),
-        ]
+@dataclass(frozen=True)
+class Model:
+    """Scores sigmoid(intercept + the sum of weight * number + the weights of the row's codes)."""
+
+    kind: str
+    intercept: float
+    encoding: list[dict[str, Any]]
+    numbers: dict[str, float] = field(default_factory=dict)
+    codes: dict[str, dict[str, float]] = field(default_factory=dict)
+    data_fingerprint: str = ""
+
+    @classmethod
+    def constant(cls, training: pd.DataFrame, schema: Schema) -> Self:
+        rate = min(max(round(float(training[schema.label].mean()), 4), 1e-4), 1 - 1e-4)
+        return cls("constant", _round(math.log(rate / (1 - rate))), schema.encoding())
+
+    @property
+    def version(self) -> str:
+        payload = json.dumps(asdict(self), sort_keys=True).encode()
+        return f"{self.kind}-{hashlib.sha256(payload).hexdigest()[:12]}"
+
+    def score(self, rows: pd.DataFrame) -> np.ndarray:
+        logit = np.full(len(rows), self.intercept)
+        for name, weight in self.numbers.items():
+            logit += weight * rows[name].to_numpy(dtype=float)
+        for name, weights in self.codes.items():
+            logit += rows[name].map(weights).to_numpy(dtype=float)
+        return np.asarray(1 / (1 + np.exp(-logit)))
+
+    def score_one(self, row: Mapping[str, Any]) -> float:
+        """One row in plain Python, with no frame to build: what the API does per request."""
+        logit = self.intercept + sum(w * row[name] for name, w in self.numbers.items())
+        logit += sum(weights[row[name]] for name, weights in self.codes.items())
+        return 1 / (1 + math.exp(-logit))
+
+    def check(self, schema: Schema) -> None:
+        """Refuses rows of a schema this model was not trained on."""
+        if self.encoding == schema.encoding():
+            return
+        was, now = ({f["name"]: f for f in e} for e in (self.encoding, schema.encoding()))
+        changed = ", ".join(sorted(n for n in was.keys() | now.keys() if was.get(n) != now.get(n)))
+        raise SchemaMismatchError(
+            f"model {self.version} was trained on another schema (changed: {changed}): retrain "
+            "it (`make thread` promotes a new model that passes the gate), or use MODEL=constant"
+        )
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.{PRECISION}g}")
+
+
+def train(training: pd.DataFrame, schema: Schema, data_fingerprint: str) -> Model:
+    """Deterministic: a fixed seed and rounded weights, so the same data gives the same model."""
+    encoded = pd.DataFrame(index=training.index)
+    for feature in schema.features:  # numbers as they are, and a 0/1 column per code
+        for code in feature.codes or (None,):
+            values = training[feature.name]
+            name = feature.name if code is None else f"{feature.name}={code}"
+            encoded[name] = (values if code is None else values == code).astype(float)
+    scaler = StandardScaler().fit(encoded)
+    classifier = LogisticRegression(random_state=SEED, **PARAMETERS)
+    classifier.fit(scaler.transform(encoded), training[schema.label])
+    weights = dict(zip(encoded.columns, classifier.coef_[0] / scaler.scale_, strict=True))
+    intercept = classifier.intercept_[0] - float(np.dot(list(weights.values()), scaler.mean_))
+    return Model(
+        kind="logistic",
+        intercept=_round(intercept),
+        encoding=schema.encoding(),
+        numbers={f.name: _round(weights[f.name]) for f in schema.features if not f.codes},
+        codes={
+            f.name: {code: _round(weights[f"{f.name}={code}"]) for code in f.codes}
+            for f in schema.features
+            if f.codes
+        },
+        data_fingerprint=data_fingerprint,
     )
-    pipeline.fit(training, training[LABEL])
-    return TrainedModel(pipeline, content_version("logreg", pipeline))
+
+
+def split(frame: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training and held-out rows, by a hash of the entity id: stable across runs and releases."""
+    bucket = frame[schema.entity].map(lambda entity: hashlib.sha256(entity.encode()).digest()[0])
+    held_out = bucket % 100 < HELD_OUT_PERCENT
+    return frame[~held_out], frame[held_out]
+
+
+def auc(model: Model, held_out: pd.DataFrame, schema: Schema) -> float:
+    return round(float(roc_auc_score(held_out[schema.label], model.score(held_out))), 4)
+
+
+def gate(candidate: float, baseline: float, live: float | None, hurdle: float) -> list[str]:
+    """Promote when no reason fails: better than the constant baseline, at least the hurdle
+    rate set up front, and no worse than the live model."""
+    checks = [(candidate > baseline, "naive baseline", baseline)]
+    checks += [(candidate >= hurdle, "hurdle rate", hurdle)]
+    checks += [(candidate >= live, "live model", live)] if live is not None else []
+    return [
+        f"{'pass' if ok else 'FAIL'}: AUC {candidate} vs {what} {value}"
+        for ok, what, value in checks
+    ]

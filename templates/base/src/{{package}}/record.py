@@ -3,51 +3,14 @@
 records/<run id>.json    one record per run: model, rows, score distribution, where it went
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .files import write_json
-
-BINS = 10
-
-
-@dataclass
-class ScoreSummary:
-    """A score distribution built chunk by chunk: count, mean, range and a histogram over [0, 1]."""
-
-    count: int = 0
-    total: float = 0.0
-    low: float = 1.0
-    high: float = 0.0
-    histogram: list[int] = field(default_factory=lambda: [0] * BINS)
-
-    def add(self, scores: np.ndarray) -> None:
-        if len(scores) == 0:
-            return
-        self.count += len(scores)
-        self.total += float(scores.sum())
-        self.low = min(self.low, float(scores.min()))
-        self.high = max(self.high, float(scores.max()))
-        counts, _ = np.histogram(scores, bins=BINS, range=(0.0, 1.0))
-        self.histogram = [a + int(b) for a, b in zip(self.histogram, counts, strict=True)]
-
-    def as_dict(self) -> dict[str, Any]:
-        mean = self.total / self.count if self.count else None
-        return {
-            "count": self.count,
-            "mean": None if mean is None else round(mean, 6),
-            "min": round(self.low, 6) if self.count else None,
-            "max": round(self.high, 6) if self.count else None,
-            "histogram": {
-                f"{i / BINS:.1f}-{(i + 1) / BINS:.1f}": n for i, n in enumerate(self.histogram)
-            },
-        }
 
 
 @dataclass(frozen=True)
@@ -56,11 +19,20 @@ class Delivery:
 
     rows: int
     location: str
-    scores: ScoreSummary
+    scores: np.ndarray
 
 
-def write_run(records: Path, run_id: str, facts: dict[str, Any]) -> Path:
+def write_run(records: Path, run_id: str, delivery: Delivery, facts: dict[str, Any]) -> Path:
+    scores = delivery.scores
+    counts, _ = np.histogram(scores, bins=10, range=(0.0, 1.0))
+    stats = {"mean": scores.mean(), "min": scores.min(), "max": scores.max()} if len(scores) else {}
+    summary = {
+        "count": len(scores),
+        **{name: round(float(value), 6) for name, value in stats.items()},
+        "histogram": {f"{i / 10:.1f}-{(i + 1) / 10:.1f}": int(n) for i, n in enumerate(counts)},
+    }
     path = records / f"{run_id}.json"
-    recorded_at = datetime.now(timezone.utc).isoformat()
+    recorded_at = datetime.now(UTC).isoformat()
+    facts = {**facts, "rows": delivery.rows, "delivered_to": delivery.location, "scores": summary}
     write_json(path, {"run_id": run_id, "recorded_at": recorded_at, **facts})
     return path

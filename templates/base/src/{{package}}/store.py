@@ -1,25 +1,22 @@
 """The versioned model store: every model under its version, and which one was live when.
 
-    models/<version>/model.pkl        the model
-    models/<version>/metadata.json    metrics, data fingerprint, parameters, code version, time
+    models/<version>/model.json       what the model learned, and the schema encoding it needs
+    models/<version>/metadata.json    metrics, data, parameters, code and library versions, time
     models/promotions.jsonl           one line per promotion, oldest first
 
 Versions are immutable: saving a version that exists keeps the first copy.
 """
 
-from __future__ import annotations
-
-import contextlib
 import json
-import pickle
 import platform
 import subprocess
-from datetime import datetime, timezone
-from importlib import metadata
+from dataclasses import asdict
+from datetime import UTC, datetime
+from importlib import metadata as packages
 from pathlib import Path
 from typing import Any
 
-from .files import append_json_line, atomic_file, write_json
+from .files import append_json_line, write_json
 from .model import Model
 
 
@@ -32,24 +29,17 @@ class ModelStore:
         folder = self.root / model.version
         if (folder / "metadata.json").exists():
             return
-        with atomic_file(folder / "model.pkl") as handle:
-            pickle.dump(model, handle, protocol=4)
-        saved = {
-            "version": model.version,
-            "saved_at": _now(),
-            "code_version": code_version(),
-            "packages": package_versions(),
-        }
-        write_json(folder / "metadata.json", {**metadata, **saved})
+        write_json(folder / "model.json", asdict(model))
+        libraries = {name: packages.version(name) for name in ("numpy", "pandas", "scikit-learn")}
+        saved = {"version": model.version, "saved_at": _now(), "code_version": code_version()}
+        packages_used = {"python": platform.python_version(), **libraries}
+        write_json(folder / "metadata.json", {**metadata, **saved, "packages": packages_used})
 
     def load(self, version: str) -> Model:
-        with (self.root / version / "model.pkl").open("rb") as handle:
-            model: Model = pickle.load(handle)  # only ever files this store wrote
-        return model
+        return Model(**json.loads((self.root / version / "model.json").read_text()))
 
     def metadata(self, version: str) -> dict[str, Any]:
-        metadata: dict[str, Any] = json.loads((self.root / version / "metadata.json").read_text())
-        return metadata
+        return dict(json.loads((self.root / version / "metadata.json").read_text()))
 
     def promote(self, version: str, reasons: list[str]) -> None:
         append_json_line(
@@ -57,41 +47,25 @@ class ModelStore:
         )
 
     def history(self) -> list[dict[str, Any]]:
-        if not self.promotions.exists():
-            return []
-        lines = self.promotions.read_text().splitlines()
+        lines = self.promotions.read_text().splitlines() if self.promotions.exists() else []
         return [json.loads(line) for line in lines if line.strip()]
 
     def live(self, at: datetime | None = None) -> str | None:
         """The version live at `at` (now by default), or None before the first promotion."""
-        moment = (at or datetime.now(timezone.utc)).isoformat()
+        moment = (at or datetime.now(UTC)).isoformat()
         earlier = [entry for entry in self.history() if entry["promoted_at"] <= moment]
-        return earlier[-1]["version"] if earlier else None
+        return str(earlier[-1]["version"]) if earlier else None
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def code_version() -> str:
     """The git commit the code is at, or "unknown" outside a repository."""
     try:
-        result = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        )
+        command = ["git", "rev-parse", "--short=12", "HEAD"]
+        done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return result.stdout.strip() or "unknown"
-
-
-def package_versions() -> dict[str, str]:
-    """The versions a model was made with: a pickle loads safely only under the same ones."""
-    versions = {"python": platform.python_version()}
-    for name in ("numpy", "pandas", "scikit-learn"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions[name] = metadata.version(name)
-    return versions
+    return done.stdout.strip() or "unknown"

@@ -1,319 +1,249 @@
 """The API stub: an HTTP prediction service for software that asks when it needs a score.
 
-    POST /predict        one customer's features in; score and model version out
-    POST /predict/batch  up to MAX_BATCH customers in one request
-    GET  /health         up, and which model answers
+    POST /predict        one row's features in; score and model version out
+    POST /predict/batch  up to MAX_BATCH rows in one request
+    GET  /health         the process is up; GET /ready: it can score (503 with why, if not)
     GET  /version        the model version and the generator version
 
-Input is checked strictly and the same way on pydantic 1 and 2: fields and ranges come from
-data.py, JSON types are not coerced (30.5 is not an age, "5" is not a number), NaN and Infinity
-are refused, and so are unknown fields. Every refusal is a 4xx in one small shape that never
-echoes the input. Each request's predictions are appended to records/predictions.jsonl.
+The request model is built from the schema and checked strictly (pydantic's strict mode: "5" is
+not a number, 42.0 not a whole one; NaN, Infinity, placeholders and unknown fields refused), the
+same rules as the data checks. Every refusal is a 4xx in one shape that never echoes the input;
+a live model of another schema gets a 503 saying to retrain, never a 500.
 """
 
-from __future__ import annotations
-
-import math
-import time
-from collections.abc import Callable
-from datetime import datetime, timezone
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import numpy as np
-import pandas as pd
-import pydantic
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import GENERATOR_VERSION
-from .data import ENTITY, FEATURE_NAMES, FEATURES, Category, Number
-from .files import append_json_line
-from .model import Model
+from .model import Model, SchemaMismatchError
+from .schema import Field as Column
+from .schema import Schema
 
 MAX_BODY_BYTES = 1_000_000
-DRAIN_BYTES = 64 * 1024 * 1024
+DRAIN_BYTES = 64_000_000
 MAX_BATCH = 1_000
-MAX_ID_LENGTH = 64
-SCORE_DECIMALS = 6
-SHOWN_PROBLEMS = 20
-# pydantic 2 renamed validators, config and list bounds; the rest reads the same on 1 and 2.
-PYDANTIC_2 = hasattr(pydantic, "field_validator")
-DESCRIPTION = (
-    "Scores a customer's propensity to buy, from 0 to 1, with the version of the model that did."
-    " Input the schema does not allow gets a 4xx with an error and its problems, never a 500."
-)
+FLUSH_EVERY = 100  # predictions kept in memory before they are appended to the record
+STRICT = ConfigDict(extra="forbid", strict=True, protected_namespaces=())
 
 
-# Every body, in or out, refuses unknown fields: a misspelt field is an error, not ignored.
-class Schema(BaseModel):
-    if PYDANTIC_2:
-        # protected_namespaces: "model_version" is our field; pydantic 2.0-2.9 warn about "model_".
-        model_config = {"extra": "forbid", "protected_namespaces": ()}
-    else:
-
-        class Config:
-            extra = "forbid"
-
-
-def whole_number(cls: type, value: Any) -> int:
-    """A JSON integer: pydantic 1 would cut 30.5 to 30 and read "30" as 30."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("must be a whole number")
+def _text(value: str) -> str:
+    value.encode()  # JSON can carry a lone surrogate ("\ud800") that no answer could hold
     return value
 
 
-def finite_number(cls: type, value: Any) -> float:
-    """A JSON number, finite: Python's json reads NaN, Infinity and 1e999, and NaN breaks models."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError("must be a number")
-    try:
-        number = float(value)
-    except OverflowError:  # an integer too large for a float
-        number = math.inf
-    if not math.isfinite(number):
-        raise ValueError("must be a finite number")
-    return number
+def _not_placeholder(placeholders: tuple[Any, ...]) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if value in placeholders:
+            raise ValueError(f"{value} is a placeholder meaning unknown")
+        return value
+
+    return check
 
 
-def text(cls: type, value: Any) -> str:
-    """A JSON string of real characters: pydantic 1 would turn 5 into "5", and JSON can carry a
-    lone surrogate ("\\ud800") that no answer or record could hold."""
-    if not isinstance(value, str):
-        raise ValueError("must be a string")
-    if not value.isascii():
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            raise ValueError("must be valid Unicode text") from None
-    return value
+def _field_type(column: Column) -> Any:
+    if column.role in ("id", "pass-through"):
+        length = Field(min_length=1, max_length=column.max_length)
+        return Annotated[str, length, AfterValidator(_text)]
+    if column.is_category:
+        return Literal[column.codes]
+    kind = int if column.type == "integer" else float
+    limits = Field(ge=kind(column.minimum), le=kind(column.maximum))
+    return Annotated[kind, limits, AfterValidator(_not_placeholder(column.placeholders))]
 
 
-def before(check: Callable[[type, Any], Any], names: list[str]) -> Any:
-    """`check` as a validator of the fields `names` that sees the raw JSON value first."""
-    if PYDANTIC_2:
-        return pydantic.field_validator(*names, mode="before")(check)
-    return pydantic.validator(*names, pre=True, allow_reuse=True)(check)
+def request_models(schema: Schema) -> dict[str, type[BaseModel]]:
+    """The request and response bodies, named in the consumer's words: row, batch, prediction
+    and predictions."""
+    name = "".join(word.capitalize() for word in schema.words["entity"].split()) or "Row"
+    fields: dict[str, Any] = {
+        c.name: (_field_type(c), ...) for c in schema.fields if c.role in ("id", "feature")
+    }
+    fields |= {c.name: (_field_type(c) | None, None) for c in schema.role("pass-through")}
+    row = create_model(name, __config__=STRICT, **fields)
+    rows = list[row]  # type: ignore[valid-type]
+    batch = create_model(
+        f"{name}Batch", __config__=STRICT, rows=(rows, Field(min_length=1, max_length=MAX_BATCH))
+    )
+    out: dict[str, Any] = dict.fromkeys(schema.passed_through, (str | None, None))
+    out |= {schema.entity: (str, ...), "score": (float, ...), "model_version": (str, ...)}
+    prediction = create_model(f"{name}Prediction", __config__=STRICT, **out)
+    predictions = create_model(f"{name}Predictions", predictions=(list[prediction], ...))  # type: ignore[valid-type]
+    return {"row": row, "batch": batch, "prediction": prediction, "predictions": predictions}
 
 
-def feature_field(feature: Number | Category) -> tuple[Any, Any]:
-    if isinstance(feature, Category):
-        return Literal[feature.codes], ...  # exactly the codes the model was trained on
-    return (int if feature.whole else float), Field(..., ge=feature.low, le=feature.high)
+class Recorder:
+    """Every prediction as a JSON line in records/predictions.jsonl, appended FLUSH_EVERY at a
+    time and at a clean stop: a crash can lose the last FLUSH_EVERY - 1 records, no more."""
 
+    def __init__(self, path: Path, run_id: str | None) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path, self.run_id, self.lines = path, run_id, list[str]()
 
-WHOLE_NUMBERS = [f.name for f in FEATURES if isinstance(f, Number) and f.whole]
-CHECKS = {
-    whole_number: WHOLE_NUMBERS,
-    finite_number: [f.name for f in FEATURES if isinstance(f, Number) and not f.whole],
-    text: [ENTITY] + [f.name for f in FEATURES if isinstance(f, Category)],
-}
+    def add(self, version: str, rows: list[dict[str, Any]], scores: list[float]) -> None:
+        at = datetime.now(UTC).isoformat()
+        stamp = {"at": at, "run_id": self.run_id, "model_version": version}
+        self.lines += [
+            json.dumps({**stamp, **row, "score": s}) + "\n"
+            for row, s in zip(rows, scores, strict=True)
+        ]
+        if len(self.lines) >= FLUSH_EVERY:
+            self.flush()
 
-# The request and response fields are built from data.py, so the API takes what the model reads.
-Customer = create_model(
-    "Customer",
-    __base__=Schema,
-    __validators__={
-        check.__name__: before(check, names) for check, names in CHECKS.items() if names
-    },
-    **{ENTITY: (str, Field(..., min_length=1, max_length=MAX_ID_LENGTH))},
-    **{feature.name: feature_field(feature) for feature in FEATURES},
-)
-Prediction = create_model(
-    "Prediction",
-    __base__=Schema,
-    **{ENTITY: (str, ...)},
-    score=(float, Field(..., ge=0, le=1)),
-    model_version=(str, ...),
-)
-# pydantic 1 calls a list's bounds min_items and max_items; pydantic 2, min_length and max_length.
-BATCH_SIZE = (
-    {"min_length": 1, "max_length": MAX_BATCH}
-    if PYDANTIC_2
-    else {"min_items": 1, "max_items": MAX_BATCH}
-)
-
-
-class Batch(Schema):
-    customers: list[Customer] = Field(..., **BATCH_SIZE)
-
-
-class Predictions(Schema):
-    predictions: list[Prediction]
-
-
-class Health(Schema):
-    status: str
-    model_version: str
-
-
-class Version(Schema):
-    model_version: str
-    generator_version: str
-
-
-class Problem(Schema):
-    field: str
-    message: str
-
-
-class Error(Schema):
-    error: str
-    problems: list[Problem]
-
-
-REFUSALS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Error, "description": "The body is not JSON that can be read."},
-    413: {"model": Error, "description": "The body is larger than the limit (MAX_BODY_BYTES)."},
-    415: {"model": Error, "description": "The body is not sent as application/json."},
-    422: {"model": Error, "description": "The body does not match the schema; see problems."},
-}
-
-
-def json_only(request: Request) -> None:
-    """Bodies must say they are JSON, on every FastAPI release (0.92 parsed unlabelled ones)."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json" and not kind.endswith("+json"):
-        raise HTTPException(415, "send the body as JSON, with Content-Type: application/json")
-
-
-JSON_BODY = [Depends(json_only)]
-
-
-def error(summary: str, problems: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    return {"error": summary, "problems": problems or []}
+    def flush(self) -> None:
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.writelines(self.lines)
+        self.lines.clear()
 
 
 def create_app(
-    model: Model, records: Path, max_body_bytes: int = MAX_BODY_BYTES, run_id: str | None = None
+    model: Model,
+    schema: Schema,
+    records: Path,
+    run_id: str | None = None,
+    max_body: int = MAX_BODY_BYTES,
 ) -> FastAPI:
-    """The service for `model`, recording every prediction under `records`.
+    """The service for `model`, recording every prediction under `records` (`run_id` marks the
+    thread's own, to tell them apart from the consumers')."""
+    bodies = request_models(schema)
+    Row, Batch = bodies["row"], bodies["batch"]  # noqa: N806 (types, named as types)
+    recorder = Recorder(records / "predictions.jsonl", run_id)
+    try:
+        model.check(schema)
+        refusal = None
+        model.score_one(schema.example())  # ready means it has scored a known row
+    except SchemaMismatchError as mismatch:
+        refusal = str(mismatch)
 
-    `run_id` marks the predictions a thread run made to prove the service, so that they can be
-    told apart from the consumers' own.
-    """
-    app = FastAPI(title="Propensity to buy", version="1", description=DESCRIPTION)
-    app.add_middleware(BodyLimit, limit=max_body_bytes)
-    app.add_exception_handler(RequestValidationError, invalid_request)
-    app.add_exception_handler(HTTPException, refused)
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        recorder.flush()
 
-    def score(customers: list[Any]) -> list[dict[str, Any]]:
-        started = time.perf_counter()
-        rows = [
-            {name: getattr(customer, name) for name in (ENTITY, *FEATURE_NAMES)}
-            for customer in customers
-        ]
-        scores = [float(s) for s in np.round(model.score(pd.DataFrame(rows)), SCORE_DECIMALS)]
-        append_json_line(
-            records / "predictions.jsonl",
-            {
-                "at": datetime.now(timezone.utc).isoformat(),
-                "run_id": run_id,
-                "model_version": model.version,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-                "predictions": [{**row, "score": s} for row, s in zip(rows, scores, strict=True)],
-            },
-        )
-        return [
-            {ENTITY: row[ENTITY], "score": s, "model_version": model.version}
-            for row, s in zip(rows, scores, strict=True)
-        ]
-
-    @app.post("/predict", response_model=Prediction, responses=REFUSALS, dependencies=JSON_BODY)
-    def predict(customer: Customer) -> dict[str, Any]:
-        """One customer's propensity to buy."""
-        return score([customer])[0]
-
-    @app.post(
-        "/predict/batch", response_model=Predictions, responses=REFUSALS, dependencies=JSON_BODY
+    words = schema.words
+    app = FastAPI(
+        title=words["score"].capitalize(),
+        version="1",
+        description=words["scoreDescription"],
+        lifespan=lifespan,
     )
-    def predict_batch(batch: Batch) -> dict[str, Any]:
-        """Several customers' scores, in the order given."""
-        return {"predictions": score(batch.customers)}
+    app.add_middleware(JsonBodies, limit=max_body)
+    app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, refused)  # type: ignore[arg-type]
+    responses: dict[int | str, dict[str, Any]] = {
+        code: {"model": Error} for code in (400, 413, 415, 422, 503)
+    }
 
-    @app.get("/health", response_model=Health)
-    def health() -> dict[str, Any]:
+    def score(rows: list[BaseModel]) -> list[dict[str, Any]]:
+        if refusal:
+            raise HTTPException(503, refusal)
+        values = [r.model_dump() for r in rows]
+        scores = [round(model.score_one(v), 6) for v in values]
+        recorder.add(model.version, values, scores)
+        keep = (schema.entity, *schema.passed_through)
+        return [
+            {**{k: v[k] for k in keep}, "score": s, "model_version": model.version}
+            for v, s in zip(values, scores, strict=True)
+        ]
+
+    @app.post("/predict", response_model=bodies["prediction"], responses=responses)
+    async def predict(row: Row) -> dict[str, Any]:  # type: ignore[valid-type]
+        return score([row])[0]
+
+    @app.post("/predict/batch", response_model=bodies["predictions"], responses=responses)
+    async def predict_batch(batch: Batch) -> dict[str, Any]:  # type: ignore[valid-type]
+        return {"predictions": score(batch.rows)}  # type: ignore[attr-defined]
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
         return {"status": "ok", "model_version": model.version}
 
-    @app.get("/version", response_model=Version)
-    def version() -> dict[str, Any]:
+    @app.get("/ready", responses={503: {"model": Error}})
+    async def ready() -> dict[str, str]:
+        if refusal:
+            raise HTTPException(503, refusal)
+        return {"status": "ready", "model_version": model.version}
+
+    @app.get("/version")
+    async def version() -> dict[str, str]:
         return {"model_version": model.version, "generator_version": GENERATOR_VERSION}
 
     return app
 
 
-async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-    """One shape on pydantic 1 and 2: where and what, without the input (which may be huge)."""
+class Problem(BaseModel):
+    field: str
+    message: str
+
+
+class Error(BaseModel):
+    error: str
+    problems: list[Problem]
+
+
+def error(status: int, summary: str, problems: list[dict[str, str]] | None = None) -> JSONResponse:
+    return JSONResponse({"error": summary, "problems": problems or []}, status_code=status)
+
+
+async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    """Where and what, never the input (which may be huge or hostile)."""
     errors = exc.errors()
-    if any(e["type"] in ("json_invalid", "value_error.jsondecode") for e in errors):
-        position = errors[0]["loc"][-1]  # FastAPI puts the character offset last
-        problem = {"field": "body", "message": f"not valid JSON (at character {position})"}
-        return JSONResponse(error("the body is not valid JSON", [problem]), status_code=400)
+    if any(e["type"] == "json_invalid" for e in errors):
+        return error(400, "the body is not valid JSON")
     problems = [
-        {
-            "field": printable(".".join(str(part) for part in e["loc"][1:]) or "body"),
-            "message": printable(str(e["msg"])),
-        }
-        for e in errors[:SHOWN_PROBLEMS]
+        {"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": str(e["msg"])}
+        for e in errors[:20]
     ]
-    return JSONResponse(error("the request does not match the schema", problems), status_code=422)
+    return error(
+        422,
+        "the request does not match the schema",
+        [{k: v[:200].encode(errors="replace").decode() for k, v in p.items()} for p in problems],
+    )
 
 
-def printable(text: str) -> str:
-    """Short, and encodable: an unknown field's name comes from the request, whatever it holds."""
-    return text[:200].encode(errors="replace").decode()
+async def refused(_: Request, exc: HTTPException) -> JSONResponse:
+    """Starlette's and FastAPI's own refusals (404, 405, ...) in the same shape."""
+    return error(exc.status_code, str(exc.detail))
 
 
-async def refused(request: Request, exc: HTTPException) -> JSONResponse:
-    """Starlette's and FastAPI's own refusals (400, 404, 405, ...) in the same shape."""
-    return JSONResponse(error(str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
-
-
-class BodyLimit:
-    """Refuses a body over `limit` bytes with a 413, chunked ones included: uvicorn sets no limit.
-
-    The body is read here, up to the limit, and handed on whole. An oversized one is read on to its
-    end (up to DRAIN_BYTES) and dropped before the answer, so a client still sending gets the 413
-    rather than a reset connection.
-    """
+class JsonBodies:
+    """Refuses a body that is not JSON (415) or is over `limit` bytes (413, chunked ones too:
+    uvicorn sets no limit) before FastAPI reads it; the body read is handed on whole."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
+        self.app, self.limit = app, limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        size, more = 0, True
-        while more:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if kind != b"application/json":
+            return await error(415, "send the body as JSON, with Content-Type: application/json")(
+                scope, receive, send
+            )
+        chunks, size, more = [], 0, True
+        while more:  # an oversized body is read on and dropped, so the client gets the 413
             message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            more = message.get("more_body", False)
-            if size > self.limit:
-                while more and size <= DRAIN_BYTES:
-                    message = await receive()
-                    size += len(message.get("body", b""))
-                    more = message["type"] == "http.request" and message.get("more_body", False)
-                too_large = error(f"the body is larger than {self.limit} bytes")
-                await JSONResponse(too_large, status_code=413)(scope, receive, send)
-                return
-        body = b"".join(chunks)
-        replayed = False
+            size += len(message.get("body", b""))
+            chunks += [message.get("body", b"")] if size <= self.limit else []
+            more = message.get("more_body", False) and size <= DRAIN_BYTES
+        if size > self.limit:
+            return await error(413, f"the body is larger than {self.limit} bytes")(
+                scope, receive, send
+            )
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
+        async def replay() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
         await self.app(scope, replay, send)

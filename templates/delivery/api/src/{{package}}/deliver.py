@@ -1,13 +1,9 @@
 """API stub: the prediction service, served by `make serve` and proved by `make thread`.
 
 `make thread` ends by starting the real service on a free loopback port, sending every scoring
-customer to it over HTTP (with the standard library, as a consumer would) and stopping it, so a
+row to it over HTTP (with the standard library, as a consumer would) and stopping it, so a
 thread that passes has shown the service answers with the model it is about to serve.
-`make serve` (`python -m <package> serve`) serves the live model from the store, or the constant
-one with MODEL=constant, on $HOST:$PORT until Ctrl-C or SIGTERM.
 """
-
-from __future__ import annotations
 
 import contextlib
 import http.client
@@ -17,101 +13,89 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
-from urllib.parse import urlsplit
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import uvicorn
+from fastapi import FastAPI
 
 from . import data
-from .api import DRAIN_BYTES, MAX_BATCH, MAX_BODY_BYTES, WHOLE_NUMBERS, create_app
-from .data import ENTITY, FEATURE_NAMES, DataError
-from .model import ConstantModel, Model
-from .record import Delivery, ScoreSummary
+from .api import MAX_BATCH, create_app
+from .data import DataError
+from .model import Model
+from .record import Delivery
+from .schema import Schema
 from .settings import ConfigError, Settings
 from .store import ModelStore
 
 TIMEOUT_SECONDS = 30
 
 
+def check(settings: Settings) -> None:
+    """Nothing to check before training: the service is started on a free port."""
+
+
 def deliver(
-    model: Model, customers: Iterable[pd.DataFrame], settings: Settings, run_id: str
+    model: Model, rows: Iterable[pd.DataFrame], schema: Schema, settings: Settings, run_id: str
 ) -> Delivery:
-    """Scores every customer through the real service, in batches, then stops the service."""
-    summary = ScoreSummary()
-    with running(create_app(model, settings.records, run_id=run_id)) as url:
-        for chunk in customers:
-            for start in range(0, len(chunk), MAX_BATCH):
-                rows = chunk.iloc[start : start + MAX_BATCH][[ENTITY, *FEATURE_NAMES]]
-                # data.py reads every number as a float; the API takes whole numbers whole
-                rows = rows.astype(dict.fromkeys(WHOLE_NUMBERS, "int64"))
-                batch = {"customers": rows.to_dict("records")}
+    """Scores every row through the real service, in batches, then stops the service."""
+    scores: list[float] = []
+    with running(create_app(model, schema, settings.records, run_id)) as url:
+        for chunk in rows:
+            sent = chunk[[f.name for f in schema.fields if f.role != "label"]]
+            # data.py reads numbers as floats; the API takes whole numbers whole
+            sent = sent.astype({f.name: "int64" for f in schema.features if f.type == "integer"})
+            for start in range(0, len(sent), MAX_BATCH):
+                batch = {"rows": sent.iloc[start : start + MAX_BATCH].to_dict("records")}
                 status, answer = call(url, "/predict/batch", json.dumps(batch).encode())
                 if status != 200:
                     refusal = answer[:1000].decode(errors="replace")
                     raise DataError(f"{url}/predict/batch", [f"answered {status}: {refusal}"])
-                scores = [p["score"] for p in json.loads(answer)["predictions"]]
-                summary.add(np.array(scores, dtype=float))
-    return Delivery(rows=summary.count, location=f"{url}/predict/batch", scores=summary)
+                scores += [p["score"] for p in json.loads(answer)["predictions"]]
+    return Delivery(len(scores), f"{url}/predict/batch", np.array(scores))
 
 
-def serve(settings: Settings) -> int:
-    host = os.environ.get("HOST") or "127.0.0.1"
-    port = whole_setting("PORT", 8000, 1, 65535)
-    limit = whole_setting("MAX_BODY_BYTES", MAX_BODY_BYTES, 1_000, DRAIN_BYTES)
-    app = create_app(load_model(settings), settings.records, limit)
-    # uvicorn 0.29+ re-raises the Ctrl-C it has already shut down on: it is no error here
-    with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.run(app, host=host, port=port)
+def serve(settings: Settings, schema: Schema) -> int:
+    """The live model from the store (or MODEL=constant's) on $HOST:$PORT until stopped."""
+    port = os.environ.get("PORT") or "8000"
+    if not (port.isdigit() and 0 < int(port) < 65536):
+        raise ConfigError(f"PORT must be a whole number from 1 to 65535, not {port!r}")
+    app = create_app(load_model(settings, schema), schema, settings.records)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it stopped on
+        uvicorn.run(app, host=os.environ.get("HOST") or "127.0.0.1", port=int(port))
     return 0
 
 
-def openapi(settings: Settings) -> int:
-    """Prints the service's schema: `python -m <package> openapi > contract/openapi.json`."""
-    app = create_app(ConstantModel(0.5), settings.records)  # the schema does not depend on it
-    print(json.dumps(app.openapi(), indent=2))
-    return 0
+COMMANDS: dict[str, Callable[[Settings, Schema], int]] = {"serve": serve}
 
 
-COMMANDS: dict[str, Callable[[Settings], int]] = {"serve": serve, "openapi": openapi}
+def contracts(schema: Schema) -> dict[str, str]:
+    """contract/openapi.json and a valid request, contract/example-request.json."""
+    app = create_app(Model("constant", 0.0, schema.encoding()), schema, records=Path("records"))
+    return {
+        "openapi.json": json.dumps(app.openapi(), indent=2) + "\n",
+        "example-request.json": json.dumps(schema.example(), indent=2) + "\n",
+    }
 
 
-def load_model(settings: Settings) -> Model:
-    """The model to serve: the store's live one, or the constant one with MODEL=constant."""
+def load_model(settings: Settings, schema: Schema) -> Model:
     if settings.model == "constant":
-        return ConstantModel.from_training(data.load(settings.training_data, labelled=True))
-    store = ModelStore(settings.model_store)
-    version = store.live()
+        return Model.constant(data.load(settings.training_data, schema, labelled=True), schema)
+    version = ModelStore(settings.model_store).live()
     if version is None:
         raise ConfigError(
             f"no live model in {settings.model_store}: run `make thread` to train and promote "
             "one, or serve the constant model with MODEL=constant"
         )
-    try:
-        return store.load(version)
-    except Exception as problem:  # a missing file, or a pickle from incompatible code
-        raise ConfigError(f"the live model {version} cannot be loaded: {problem!r}") from None
-
-
-def whole_setting(name: str, default: int, low: int, high: int) -> int:
-    text = os.environ.get(name) or str(default)
-    if not (text.isascii() and text.isdigit() and low <= int(text) <= high):
-        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
-    return int(text)
+    return ModelStore(settings.model_store).load(version)
 
 
 @contextlib.contextmanager
-def running(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serves `app` with uvicorn in a background thread on a free port; yields its base URL.
-
-    The socket is bound here (port 0: the system picks) and handed to uvicorn, so no other process
-    can take the port in between. uvicorn (0.17 and current alike) installs no signal handlers
-    off the main thread, so Ctrl-C stays with the caller.
-    """
-    sock = socket.create_server((host, 0))
-    config = uvicorn.Config(app, lifespan="off", log_config=None, log_level="warning")
-    server = uvicorn.Server(config)
+def running(app: FastAPI, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serves `app` in a background thread on a port the system picks; yields its base URL."""
+    sock = socket.create_server((host, 0))  # bound here, so no other process can take it
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
@@ -127,26 +111,14 @@ def running(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
         sock.close()
 
 
-def call(
-    url: str,
-    path: str,
-    body: bytes | Iterable[bytes] | None = None,
-    content_type: str = "application/json",
-) -> tuple[int, bytes]:
-    """GET `path` (or POST `body` to it): the status and the answer's bytes.
-
-    http.client, not urllib: urllib would route even loopback calls through a proxy set in the
-    environment. An iterable body is sent chunked.
-    """
-    where = urlsplit(url)
-    connection = http.client.HTTPConnection(
-        where.hostname or "", where.port, timeout=TIMEOUT_SECONDS
-    )
+def call(url: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+    """GET `path`, or POST `body` to it: the status and the answer's bytes. http.client, not
+    urllib, which would send even loopback calls through a proxy set in the environment."""
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=TIMEOUT_SECONDS)
     try:
-        if body is None:
-            connection.request("GET", path)
-        else:
-            connection.request("POST", path, body, {"Content-Type": content_type})
+        headers = {"Content-Type": "application/json"}
+        connection.request("GET" if body is None else "POST", path, body, headers)
         response = connection.getresponse()
         return response.status, response.read()
     finally:

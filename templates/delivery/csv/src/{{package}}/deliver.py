@@ -1,6 +1,6 @@
 """CSV drop: a ranked list for people to work through, delivered so nobody reads half a file.
 
-    outbox/predictions-<run id>.csv            highest score first, ties by customer id
+    outbox/predictions-<run id>.csv            highest score first, ties by entity id
     outbox/predictions-<run id>.manifest.json  written last: rows, sha256, columns, model, run
     outbox/.partial/                           files being written; consumers never read here
 
@@ -9,28 +9,31 @@ way, so a consumer that waits for the manifest always finds the whole CSV it des
 run id gives the same bytes, so re-running a run replaces its drop with an identical one.
 """
 
-from __future__ import annotations
-
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterable, Sequence
-from typing import IO
+import json
+from collections.abc import Callable, Iterable
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
-from .data import ENTITY, repeated_ids
+from .data import repeated_ids
 from .files import atomic_file, write_json
 from .model import Model
-from .record import Delivery, ScoreSummary
+from .record import Delivery
+from .schema import Schema
 from .settings import Settings
 
-COLUMNS = ("rank", ENTITY, "score", "model_version", "run_id")
 SCORE_DECIMALS = 6
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_WRITE = 50_000
-COMMANDS: dict[str, Callable[[Settings], int]] = {}
+COMMANDS: dict[str, Callable[[Settings, Schema], int]] = {}
+
+
+def columns(schema: Schema) -> list[str]:
+    return ["rank", schema.entity, "score", *schema.passed_through, "model_version", "run_id"]
 
 
 def neutralise(text: str) -> str:
@@ -38,86 +41,98 @@ def neutralise(text: str) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
+def check(settings: Settings) -> None:
+    """Nothing to check before training: the outbox is made when the drop is written."""
+
+
 def deliver(
-    model: Model, customers: Iterable[pd.DataFrame], settings: Settings, run_id: str
+    model: Model, rows: Iterable[pd.DataFrame], schema: Schema, settings: Settings, run_id: str
 ) -> Delivery:
-    ids, scores = _score(model, customers)
-    repeated = _repeated(ids)
+    kept, scores = _score(model, rows, schema)
+    ids = kept[schema.entity].to_numpy()
+    repeated = sorted(set(ids[pd.Series(ids).duplicated().to_numpy()]))
     if repeated:
-        raise repeated_ids(settings.scoring_data, repeated)
-    order = np.lexsort((ids, -scores))
+        raise repeated_ids(settings.scoring_data, schema, repeated)
+    order = np.lexsort((ids.astype(str), -scores))
     name = f"predictions-{run_id}"
     staging = settings.outbox / ".partial"
     drop = settings.outbox / f"{name}.csv"
     with atomic_file(drop, staging) as handle:
-        sha256 = _write_ranked(handle, ids, scores, order, model.version, run_id)
+        sha256 = _write_ranked(handle, kept.iloc[order], scores[order], model.version, run_id)
     manifest = {
         "file": drop.name,
         "rows": len(ids),
         "sha256": sha256,
-        "columns": list(COLUMNS),
+        "columns": columns(schema),
         "model_version": model.version,
         "run_id": run_id,
     }
     write_json(settings.outbox / f"{name}.manifest.json", manifest, staging)
-    summary = ScoreSummary()
-    summary.add(scores)
-    return Delivery(rows=len(ids), location=str(drop), scores=summary)
+    return Delivery(rows=len(ids), location=str(drop), scores=scores)
 
 
-def _score(model: Model, customers: Iterable[pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
-    """Ids and rounded scores, chunk by chunk: only these two columns are kept for the ranking.
-
-    Ids are kept as UTF-8 bytes: a quarter of the memory of numpy's fixed-width text, and they
-    sort in the same order.
-    """
-    ids: list[np.ndarray] = []
-    scores: list[np.ndarray] = []
-    for chunk in customers:
-        ids.append(chunk[ENTITY].str.encode("utf-8").to_numpy(dtype=bytes))
+def _score(
+    model: Model, rows: Iterable[pd.DataFrame], schema: Schema
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The columns the drop shows and the rounded scores, chunk by chunk: features are dropped."""
+    shown = [schema.entity, *schema.passed_through]
+    kept, scores = [], []
+    for chunk in rows:
+        kept.append(chunk[shown])
         scores.append(np.round(model.score(chunk), SCORE_DECIMALS))
-    if not ids:
-        return np.array([], dtype=bytes), np.array([], dtype=float)
-    return np.concatenate(ids), np.concatenate(scores)
-
-
-def _repeated(ids: np.ndarray) -> list[str]:
-    """Ids that appear more than once: chunks were checked one at a time; a ranking needs all."""
-    ordered = np.sort(ids)
-    same_as_next = ordered[1:] == ordered[:-1]
-    return [entity.decode() for entity in np.unique(ordered[1:][same_as_next])]
+    return pd.concat(kept, ignore_index=True), np.concatenate(scores)
 
 
 def _write_ranked(
-    handle: IO[bytes],
-    ids: np.ndarray,
-    scores: np.ndarray,
-    order: np.ndarray,
-    version: str,
-    run_id: str,
+    handle: IO[bytes], ranked: pd.DataFrame, scores: np.ndarray, version: str, run_id: str
 ) -> str:
-    """Writes the rows in `order`, block by block, and returns the sha256 of the bytes written."""
+    """Writes the ranked rows block by block and returns the sha256 of the bytes written."""
     digest = hashlib.sha256()
 
-    def write(rows: Iterable[Sequence[object]]) -> None:
+    def write(rows: Iterable[list[Any]]) -> None:
         text = io.StringIO()
         csv.writer(text, lineterminator="\r\n").writerows(rows)
         block = text.getvalue().encode("utf-8")
         digest.update(block)
         handle.write(block)
 
-    write([COLUMNS])
-    version, run_id = neutralise(version), neutralise(run_id)
-    for start in range(0, len(order), ROWS_PER_WRITE):
-        block = order[start : start + ROWS_PER_WRITE]
+    entity, *passed = ranked.columns
+    write([["rank", entity, "score", *passed, "model_version", "run_id"]])
+    stamp = [neutralise(version), neutralise(run_id)]
+    for start in range(0, len(ranked), ROWS_PER_WRITE):
+        block = ranked.iloc[start : start + ROWS_PER_WRITE].to_numpy()
+        block_scores = scores[start : start + ROWS_PER_WRITE]
         write(
-            (
-                start + n + 1,
-                neutralise(entity.decode()),
-                f"{score:.{SCORE_DECIMALS}f}",
-                version,
-                run_id,
-            )
-            for n, (entity, score) in enumerate(zip(ids[block], scores[block], strict=True))
+            [start + n + 1, neutralise(row[0]), f"{score:.{SCORE_DECIMALS}f}"]
+            + [neutralise(cell) for cell in row[1:]]
+            + stamp
+            for n, (row, score) in enumerate(zip(block, block_scores, strict=True))
         )
     return digest.hexdigest()
+
+
+def contracts(schema: Schema) -> dict[str, str]:
+    """contract/csv-drop.json: the column dictionary the people and their tools rely on."""
+    words = schema.words
+    text = {f.name: {"type": "string", "description": f.description} for f in schema.fields}
+    described: dict[str, dict[str, Any]] = {
+        **text,
+        "rank": {"type": "integer", "minimum": 1, "description": f"1 is the top {words['score']}"},
+        "score": {"type": "number", "minimum": 0, "maximum": 1, "decimals": SCORE_DECIMALS},
+        "model_version": {"type": "string", "description": "the model that scored this run"},
+        "run_id": {"type": "string", "description": "the run that made this file"},
+    }
+    described["score"]["description"] = words["scoreDescription"]
+    contract = {
+        "description": f"{words['entities']} ranked by {words['score']}, to work through",
+        "file": "outbox/predictions-<run_id>.csv",
+        "manifest": "outbox/predictions-<run_id>.manifest.json",
+        "complete_when": "the manifest exists: written after the CSV, it holds the CSV's sha256",
+        "encoding": "utf-8",
+        "line_terminator": "\r\n",
+        "order": f"score descending, then {schema.entity} ascending",
+        "text_cells": "a cell starting with = + - @ tab or carriage return is prefixed with '",
+        "columns": [{"name": name, **described[name]} for name in columns(schema)],
+        "manifest_fields": ["file", "rows", "sha256", "columns", "model_version", "run_id"],
+    }
+    return {"csv-drop.json": json.dumps(contract, indent=2) + "\n"}
