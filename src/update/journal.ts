@@ -121,7 +121,10 @@ export function removeJournal(state: string): void {
 /** One line for a failed write, naming the project path (never a temp file's). */
 function writeFailed(rel: string, error: unknown): UserError {
   if (error instanceof UserError) return error;
-  const reason = fromSystemError(error)?.message.replace(/^cannot write .*?: /, '') ?? (error as Error).message;
+  const { code } = error as NodeJS.ErrnoException;
+  // mkdir meets a file where a folder of the path goes as EEXIST; the user's words are the same.
+  const known = fromSystemError(code === 'EEXIST' ? { code: 'ENOTDIR' } : error);
+  const reason = known ? known.message.replace(/^cannot write .*?: /, '') : `the file system refused it${code ? ` (${code})` : ''}`;
   return new UserError(
     `update stopped part-way: cannot write ${rel} (${reason}). Nothing of yours was removed; fix that, then run update again to finish`,
     ExitCode.stepFailed,
