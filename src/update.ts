@@ -139,11 +139,13 @@ async function planPath(versions: Versions, rel: string): Promise<Outcome> {
   return { path: rel, action: 'keep-removed' };
 }
 
-/** Lines two texts share, as a share of both (0 to 1). */
+/** Lines two texts share, as a share of both (0 to 1); blank lines, shared by any two texts, do not count. */
 function similarity(a: Buffer, b: Buffer): number {
   const count = new Map<string, number>();
-  const linesA = a.toString('utf8').split('\n');
-  const linesB = b.toString('utf8').split('\n');
+  const lines = (text: Buffer) => text.toString('utf8').split('\n').filter((line) => line.trim() !== '');
+  const linesA = lines(a);
+  const linesB = lines(b);
+  if (linesA.length + linesB.length === 0) return 0;
   for (const line of linesA) count.set(line, (count.get(line) ?? 0) + 1);
   let shared = 0;
   for (const line of linesB) {

@@ -89,6 +89,9 @@ beforeAll(async () => {
   for (const line of teamLines) expect(text).toContain(line);
   expect(fs.readFileSync(path.join(uninterrupted, 'guides', 'guide.md'), 'utf8')).toContain('Team line in the guide.');
   expect(fs.existsSync(path.join(uninterrupted, 'notes', 'guide.md'))).toBe(false);
+  // Two short files that share only blank lines are no move: the dropped file is kept as it was.
+  expect(fs.readFileSync(path.join(uninterrupted, 'notes', 'dropped.md'), 'utf8')).toBe('Dropped.\nTeam keeps this.\n');
+  expect(fs.readFileSync(path.join(uninterrupted, 'notes', 'new.md'), 'utf8')).toBe('New in version 2.\n');
 });
 
 describe('update killed at every moment it changes something', () => {
