@@ -205,3 +205,69 @@ export function parseStatus(out: string, tree: WorkTree): { changed: string[]; u
   }
   return { changed, untracked };
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Line endings as git sees them. A clone with core.autocrlf=true, or a .gitattributes asking for
+ * CRLF, checks files out with CRLF while git stores (and the record fingerprints) LF: update
+ * compares a file's clean form, the one git would store, and writes the form git would check
+ * out.
+ * ------------------------------------------------------------------------------------------- */
+
+/** The blob id git would store for each existing file (its line-ending rules and filters applied). */
+export async function cleanBlobIds(projectDir: string, rels: string[]): Promise<Map<string, string>> {
+  const isFile = (rel: string) => {
+    try {
+      return fs.lstatSync(path.join(projectDir, rel), { throwIfNoEntry: false })?.isFile() ?? false;
+    } catch {
+      return false; // a file where a folder of the path should be: nothing there to compare
+    }
+  };
+  const files = rels.filter(isFile);
+  if (files.length === 0) return new Map();
+  const out = (await git(['hash-object', '--stdin-paths'], { cwd: projectDir, input: files.join('\n') })) ?? '';
+  const ids = out.split('\n');
+  return new Map(files.map((rel, i) => [rel, ids[i] ?? '']));
+}
+
+/** How git checks out a path: LF→CRLF always, only for text content ("auto"), or never. */
+export type Checkout = 'crlf' | 'auto-crlf' | 'as-is';
+
+/**
+ * Decides, as git's checkout does, which paths get CRLF: the `text` and `eol` attributes first,
+ * then core.autocrlf and core.eol.
+ */
+export async function checkoutRules(projectDir: string, rels: string[]): Promise<Map<string, Checkout>> {
+  const [attributes, config] = await Promise.all([
+    rels.length > 0 ? git(['check-attr', '-z', '--stdin', 'text', 'eol'], { cwd: projectDir, input: rels.join('\0') }) : '',
+    git(['config', '-z', '--get-regexp', '^core\\.(autocrlf|eol)$'], { cwd: projectDir, allowFailure: true }),
+  ]);
+  const settings = new Map((config ?? '').split('\0').filter(Boolean).map((entry) => entry.split('\n') as [string, string]));
+  const autocrlf = (settings.get('core.autocrlf') ?? 'false').toLowerCase();
+  const crlfByDefault = autocrlf === 'true' || (autocrlf !== 'input' && (settings.get('core.eol') ?? '').toLowerCase() === 'crlf');
+  const fields = (attributes ?? '').split('\0');
+  const found = new Map<string, { text?: string; eol?: string }>();
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    const [rel = '', attribute = '', value = ''] = fields.slice(i, i + 3);
+    found.set(rel, { ...found.get(rel), [attribute]: value });
+  }
+  return new Map(
+    rels.map((rel): [string, Checkout] => {
+      const { text = 'unspecified', eol = 'unspecified' } = found.get(rel) ?? {};
+      if (text === 'unset') return [rel, 'as-is'];
+      // An eol attribute without text treats the path as text=auto, as git has since 2.10.
+      const auto = text === 'auto' || text === 'unspecified';
+      const crlf = eol === 'crlf' || (eol !== 'lf' && crlfByDefault);
+      if (!crlf || (text === 'unspecified' && eol === 'unspecified' && autocrlf !== 'true')) return [rel, 'as-is'];
+      return [rel, auto ? 'auto-crlf' : 'crlf'];
+    }),
+  );
+}
+
+/** Content as git would check it out under `rule`: bare LFs become CRLF (for "auto", only in text git would convert). */
+export function toCheckout(content: Buffer, rule: Checkout): Buffer {
+  if (rule === 'as-is') return content;
+  const text = content.toString('latin1');
+  // git leaves binary content alone, and under "auto" any text that already holds a CR.
+  if (content.includes(0) || (rule === 'auto-crlf' && text.includes('\r'))) return content;
+  return Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'latin1');
+}

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fingerprint, parseFingerprint } from './fingerprint.js';
-import { mergeFile } from './git.js';
+import { blobId, fingerprint, parseFingerprint } from './fingerprint.js';
+import { mergeFile, toCheckout, type MergeResult } from './git.js';
 import { currentFingerprint, lstatOrNull, type Journal, type Step } from './update/journal.js';
 import { besidePath } from './write.js';
 
@@ -58,6 +58,8 @@ export interface Versions {
   renderDir: string;
   /** Reads a base file's content by blob id; null when the base is not stored here. */
   readBase: (blob: string) => Promise<Buffer | null>;
+  /** In a repository: the blob id git would store for each project file (line endings normalised as it checks in). */
+  clean?: Map<string, string>;
   labels: { ours: string; base: string; theirs: string };
 }
 
@@ -67,15 +69,24 @@ interface Current {
   fingerprint: string;
 }
 
-/** The project's file at `rel`, or null when absent; a link or folder is reported as not ours to touch. */
-function readCurrent(projectDir: string, rel: string): Current | null | 'foreign' {
-  const file = path.join(projectDir, rel);
+/**
+ * The project's file at `rel`, or null when absent; a link or folder is reported as not ours to
+ * touch. Where git would store it otherwise (a CRLF checkout of an LF file), its fingerprint and
+ * content are those git would store, so a checkout's line endings are not taken for an edit.
+ */
+function readCurrent(versions: Pick<Versions, 'projectDir' | 'clean'>, rel: string): Current | null | 'foreign' {
+  const file = path.join(versions.projectDir, rel);
   const stat = lstatOrNull(file);
   if (!stat) return null;
   if (!stat.isFile()) return 'foreign';
-  const content = fs.readFileSync(file);
+  const raw = fs.readFileSync(file);
   const executable = (stat.mode & 0o100) !== 0;
-  return { content, executable, fingerprint: fingerprint(content, executable) };
+  const cleanId = versions.clean?.get(rel);
+  if (cleanId === undefined || cleanId === blobId(raw)) return { content: raw, executable, fingerprint: fingerprint(raw, executable) };
+  const normalised = Buffer.from(raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+  // Another clean filter than line endings: compare by git's id, merge the bytes as they are.
+  const content = blobId(normalised) === cleanId ? normalised : raw;
+  return { content, executable, fingerprint: `${fingerprint(raw, executable).split(' ')[0]} ${cleanId}` };
 }
 
 const isBinary = (content: Buffer) => content.subarray(0, 8000).includes(0);
@@ -83,6 +94,25 @@ const isBinary = (content: Buffer) => content.subarray(0, 8000).includes(0);
 /** An exec bit changed by one side wins; changed by both, the team's stands. */
 function mergeMode(base: boolean, ours: boolean, theirs: boolean): boolean {
   return ours === base ? theirs : ours;
+}
+
+/** Every line ends in CRLF. */
+function allCrlf(content: Buffer): boolean {
+  const text = content.toString('latin1');
+  const lineFeeds = text.split('\n').length - 1;
+  return lineFeeds > 0 && text.split('\r\n').length - 1 === lineFeeds;
+}
+
+/**
+ * git's merge of the three versions. A file the team turned to CRLF (an editor, a Windows tool)
+ * while the template's stayed LF would differ on every line: it is merged by content, as LF, and
+ * the result gets the team's endings back.
+ */
+async function mergeTexts(ours: Buffer, base: Buffer, theirs: Buffer, labels: Versions['labels']): Promise<MergeResult> {
+  if (!allCrlf(ours) || allCrlf(theirs)) return mergeFile({ ours, base, theirs }, labels);
+  const lf = (content: Buffer) => Buffer.from(content.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+  const merged = await mergeFile({ ours: lf(ours), base: lf(base), theirs }, labels);
+  return { ...merged, content: toCheckout(merged.content, 'crlf') };
 }
 
 async function mergeChanged(versions: Versions, rel: string, current: Current, base: string): Promise<Outcome> {
@@ -94,10 +124,7 @@ async function mergeChanged(versions: Versions, rel: string, current: Current, b
   if (isBinary(current.content) || isBinary(theirs) || (baseContent && isBinary(baseContent))) {
     return { path: rel, action: 'beside', content: theirs, executable: next.executable, besidePath: besidePath(versions.projectDir, rel), note: 'binary: git cannot merge it' };
   }
-  const merged = await mergeFile(
-    { ours: current.content, base: baseContent ?? Buffer.alloc(0), theirs },
-    baseContent ? versions.labels : { ...versions.labels, base: 'no merge base' },
-  );
+  const merged = await mergeTexts(current.content, baseContent ?? Buffer.alloc(0), theirs, baseContent ? versions.labels : { ...versions.labels, base: 'no merge base' });
   const note = baseContent ? undefined : 'no merge base: both versions kept';
   return {
     path: rel,
@@ -112,7 +139,7 @@ async function mergeChanged(versions: Versions, rel: string, current: Current, b
 async function planPath(versions: Versions, rel: string): Promise<Outcome> {
   const base = versions.base[rel];
   const next = versions.next[rel];
-  const current = readCurrent(versions.projectDir, rel);
+  const current = readCurrent(versions, rel);
   if (current === 'foreign') return { path: rel, action: 'keep', note: 'not a regular file: left alone' };
 
   const nextFile = () => ({
@@ -174,9 +201,9 @@ async function carryRenames(versions: Versions, outcomes: Outcome[]): Promise<vo
       if (score >= 0.5 && (!best || score > best.score)) best = { outcome: candidate, score };
     }
     if (!best) continue;
-    const current = readCurrent(versions.projectDir, kept.path);
+    const current = readCurrent(versions, kept.path);
     if (!current || current === 'foreign') continue;
-    const merged = await mergeFile({ ours: current.content, base: baseContent, theirs: best.outcome.content ?? Buffer.alloc(0) }, versions.labels);
+    const merged = await mergeTexts(current.content, baseContent, best.outcome.content ?? Buffer.alloc(0), versions.labels);
     Object.assign(best.outcome, {
       action: merged.conflicts > 0 ? 'conflict' : 'rename',
       content: merged.content,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { recordFileName, type Answers, type GivenAnswers, type ProjectRecord } from '../answers.js';
 import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
 import { fingerprintRender } from '../fingerprint.js';
-import { basesRef, parseStatus, readBlob, storeBase, workTree, workTreeStatus, type WorkTree } from '../git.js';
+import { basesRef, checkoutRules, cleanBlobIds, parseStatus, readBlob, storeBase, toCheckout, workTree, workTreeStatus, type WorkTree } from '../git.js';
 import { setLabel, type TemplateSet } from '../render/templates.js';
 import { bold, dim, green, red, say, sayList, yellow } from '../ui.js';
 import { applyJournal, readJournal, removeJournal, writeJournal, type Journal } from '../update/journal.js';
@@ -78,6 +78,14 @@ function answerChanges(before: Answers, after: Answers): string {
     .join(' ');
 }
 
+/** Gives each file update writes the line endings git would check it out with (core.autocrlf, .gitattributes). */
+async function toCheckoutForms(projectDir: string, outcomes: Outcome[]): Promise<void> {
+  const writes = outcomes.filter((o) => o.content !== undefined && o.action !== 'remove' && touchedPaths(o).length > 0);
+  const target = (o: Outcome) => touchedPaths(o)[0] ?? o.path;
+  const rules = await checkoutRules(projectDir, writes.map(target));
+  for (const outcome of writes) outcome.content = toCheckout(outcome.content ?? Buffer.alloc(0), rules.get(target(outcome)) ?? 'as-is');
+}
+
 /** Finishes the update a kill or a failed write interrupted, before anything else is planned. */
 function finishInterrupted(projectDir: string, state: string, journal: Journal): ExitCodeValue {
   say(yellow('An earlier update was interrupted: finishing it first.'));
@@ -148,10 +156,11 @@ async function updateProject(
   return withRender(set, answers, async (renderDir, files) => {
     const next = fingerprintRender(renderDir, files);
     const readBase = repository ? (blob: string) => readBlob(projectDir, blob) : async () => null;
+    const clean = repository ? await cleanBlobIds(projectDir, [...new Set([...Object.keys(record.files), ...Object.keys(next)])]) : undefined;
     // The new render is stored as the next merge base while the plan is made: it touches only
     // git's objects and our own ref, so even an update refused below changes no file.
     const [outcomes] = await Promise.all([
-      planUpdate({ projectDir, base: record.files, next, renderDir, readBase, labels }),
+      planUpdate({ projectDir, base: record.files, next, renderDir, readBase, labels, ...(clean ? { clean } : {}) }),
       repository && !options.dryRun ? storeBase(projectDir, repository, renderDir, files, next, setLabel(set.id)) : undefined,
     ]);
 
@@ -171,7 +180,9 @@ async function updateProject(
       return ExitCode.ok;
     }
 
-    const recordText = projectRecord(set, answers, next);
+    // The record, too, in the line endings git checks it out with, or every update would re-write it.
+    const recordRule = repository ? (await checkoutRules(projectDir, [recordFileName])).get(recordFileName) : undefined;
+    const recordText = toCheckout(Buffer.from(projectRecord(set, answers, next)), recordRule ?? 'as-is').toString('utf8');
     const recordPath = path.join(projectDir, recordFileName);
     const recordChanged = fs.readFileSync(recordPath, 'utf8') !== recordText;
     if (!recordChanged && !outcomes.some((o) => touchedPaths(o).length > 0)) {
@@ -179,6 +190,7 @@ async function updateProject(
       say(green(`Already up to date: nothing changed${kept > 0 ? ` (${kept} file${kept === 1 ? '' : 's'} keep your own changes)` : ''}.`));
       return ExitCode.ok;
     }
+    if (repository) await toCheckoutForms(projectDir, outcomes);
     const { journal, contents } = journalOf(projectDir, outcomes, recordText);
     writeJournal(state, journal, contents);
     const left = applyJournal(projectDir, state, journal, recordPath);
