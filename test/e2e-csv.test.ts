@@ -1,38 +1,57 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generate, steelThread, templatesDir, tempDir } from './support/cli.js';
-import { make, python, requirePython } from './support/python.js';
-
-function readCsv(file: string): Record<string, string>[] {
-  const [header = '', ...lines] = fs.readFileSync(file, 'utf8').trimEnd().split('\r\n');
-  const columns = header.split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [columns[i] ?? '', cell])));
-}
+import { lowestEnvironment, make, newestPython, setup, venvPython } from './support/python.js';
+import { readCsv, readSchema } from './support/schema.js';
 
 describe('a generated CSV-drop project, run for real', () => {
-  it('passes its tests and delivers a ranked, manifested, idempotent drop', async () => {
-    const project = await generate(tempDir(), 'demo', ['--consumer', 'people', '--freshness', 'daily']);
+  // One project and one environment for the file: setting up is the slow part.
+  let project: string;
+  let id: string;
+  let scoringRows: number;
+  beforeAll(async () => {
+    project = await generate(tempDir(), 'demo', ['--consumer', 'people', '--freshness', 'daily']);
+    await setup(project);
+    id = readSchema(project).id;
+    scoringRows = readCsv(path.join(project, 'data', 'sample', 'scoring.csv')).length;
+  }, 600_000);
+
+  it(`passes its tests and lint on the latest releases, on Python ${newestPython}, writing nothing of its own`, async () => {
+    expect(fs.existsSync(path.join(project, 'uv.lock'))).toBe(true);
     const tests = await make(project, 'test');
     expect(tests.code, tests.output).toBe(0);
     expect(tests.output).toMatch(/\d+ passed/);
+    expect(tests.output).toContain(`platform linux -- Python ${newestPython}.`);
     expect(fs.existsSync(path.join(project, 'outbox'))).toBe(false);
     expect(fs.existsSync(path.join(project, 'models'))).toBe(false);
+    const lint = await make(project, 'lint');
+    expect(lint.code, lint.output).toBe(0);
+  });
 
+  it('passes its tests resolved to the lowest allowed releases, on the oldest Python', async () => {
+    const python = await lowestEnvironment(project, path.join(tempDir(), 'lowest'));
+    const tests = await make(project, 'test', { PYTHON: python });
+    expect(tests.code, tests.output).toBe(0);
+    expect(tests.output).toMatch(/\d+ passed/);
+  });
+
+  it('delivers a ranked, manifested, idempotent drop; the constant model ranks ties by id', async () => {
     const thread = await make(project, 'thread', { RUN_ID: 'check1' });
     expect(thread.code, thread.output).toBe(0);
     const csvFile = path.join(project, 'outbox', 'predictions-check1.csv');
     const manifestFile = path.join(project, 'outbox', 'predictions-check1.manifest.json');
     const rows = readCsv(csvFile);
     const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
-    expect(rows).toHaveLength(200);
-    const keys = rows.map((row) => [-Number(row.score), row.customer_id] as const);
-    expect(keys).toEqual([...keys].sort((a, b) => a[0] - b[0] || (a[1]! < b[1]! ? -1 : 1)));
+    expect(rows).toHaveLength(scoringRows);
+    expect(rows.map((row) => Number(row.rank))).toEqual(rows.map((_, i) => i + 1));
+    const keys = rows.map((row) => [-Number(row.score), row[id]!] as const);
+    expect(keys).toEqual([...keys].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1)));
     expect(new Set(rows.map((row) => row.run_id))).toEqual(new Set(['check1']));
-    expect(manifest).toMatchObject({ rows: 200, run_id: 'check1', model_version: rows[0]?.model_version, columns: Object.keys(rows[0] ?? {}) });
+    expect(manifest).toMatchObject({ rows: scoringRows, run_id: 'check1', model_version: rows[0]?.model_version, columns: Object.keys(rows[0] ?? {}) });
     expect(manifest.sha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(csvFile)).digest('hex'));
-    expect(manifest.model_version).toMatch(/^logreg-[0-9a-f]{12}$/);
+    expect(manifest.model_version).toMatch(/^logistic-[0-9a-f]{12}$/);
     expect(fs.readFileSync(path.join(project, 'models', 'promotions.jsonl'), 'utf8')).toContain(manifest.model_version);
 
     const before = [fs.readFileSync(csvFile), fs.readFileSync(manifestFile)];
@@ -44,30 +63,27 @@ describe('a generated CSV-drop project, run for real', () => {
     const constantRows = readCsv(path.join(project, 'outbox', 'predictions-day-one.csv'));
     expect(new Set(constantRows.map((row) => row.score)).size).toBe(1);
     expect(constantRows[0]?.model_version).toMatch(/^constant-/);
-    // Ties are broken by customer id.
-    expect(constantRows.map((row) => row.customer_id)).toEqual(constantRows.map((row) => row.customer_id).sort());
+    expect(constantRows.map((row) => row[id])).toEqual(constantRows.map((row) => row[id]).sort());
   });
 
   it('--verify runs the project’s tests and thread and reports success', async () => {
-    await requirePython();
     const dir = tempDir();
     const run = await steelThread(['new', 'verified', '--consumer', 'people', '--freshness', 'weekly', '--yes', '--no-git', '--verify'], {
       cwd: dir,
-      env: { PYTHON: python },
+      env: { PYTHON: venvPython(project), UV_PYTHON_DOWNLOADS: 'never' },
     });
     expect(run.code, run.output).toBe(0);
     expect(run.stdout).toMatch(/ok\s+make test[\s\S]*ok\s+make thread/);
   });
 
   it('--verify fails with the project’s own output, and keeps the project', async () => {
-    await requirePython();
     const dir = tempDir();
     const broken = path.join(dir, 'templates');
     fs.cpSync(templatesDir, broken, { recursive: true });
     fs.appendFileSync(path.join(broken, 'base', 'tests', 'test_model.py.hbs'), '\n\ndef test_this_fails_on_purpose():\n    assert 1 == 2\n');
     const run = await steelThread(['new', 'broken', '--consumer', 'people', '--freshness', 'weekly', '--yes', '--no-git', '--verify', '--templates', broken], {
       cwd: dir,
-      env: { PYTHON: python },
+      env: { PYTHON: venvPython(project), UV_PYTHON_DOWNLOADS: 'never' },
     });
     expect(run.code).toBe(4);
     expect(run.output).toContain('test_this_fails_on_purpose');
