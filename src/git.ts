@@ -59,11 +59,15 @@ export interface WorkTree {
 /** The work tree holding `dir`, or null outside one (also when git is not installed). */
 export async function workTree(dir: string): Promise<WorkTree | null> {
   try {
-    const out = await git(['rev-parse', '--show-toplevel', '--show-prefix', '--absolute-git-dir'], { cwd: dir, allowFailure: true });
-    if (!out) return null;
-    const [root = '', prefix = '', gitDir = ''] = out.split('\n');
-    if (root === '') return null; // inside .git itself, or a bare repository: no work tree
-    return { root: fs.realpathSync(root), prefix, gitDir };
+    // The way up ("../../") holds no line break whatever the folders' names, so the rest of the
+    // output is the git folder even if its path holds one.
+    const out = await git(['rev-parse', '--is-inside-work-tree', '--show-cdup', '--absolute-git-dir'], { cwd: dir, allowFailure: true });
+    const [inside, cdup = '', ...gitDir] = out?.split('\n') ?? [];
+    if (inside !== 'true') return null; // outside, inside .git itself, or a bare repository
+    const root = fs.realpathSync(path.resolve(dir, cdup));
+    const here = fs.realpathSync(dir);
+    const prefix = here === root ? '' : `${path.relative(root, here).split(path.sep).join('/')}/`;
+    return { root, prefix, gitDir: gitDir.join('\n') };
   } catch (error) {
     if (error instanceof GitMissing) return null;
     throw error;
@@ -116,13 +120,16 @@ export async function storeBase(
   const tempDir = makeTemporaryFolder('index');
   try {
     const env = { ...toolIdentity, GIT_INDEX_FILE: path.join(tempDir, 'index') };
+    // Paths go to git relative to the render (whose own files have no line breaks) and NUL
+    // separated, so a project or render folder with a line break in its path cannot split one.
+    const gitDir = (await git(['rev-parse', '--absolute-git-dir'], { cwd: projectDir })) ?? '';
     // Writing the blobs, listing them in a temp index and finding the last base are independent.
     const [ids, , previous] = await Promise.all([
-      git(['hash-object', '-w', '--no-filters', '--stdin-paths'], { cwd: projectDir, input: files.map((file) => path.join(renderDir, file.path)).join('\n') }),
-      git(['update-index', '--add', '--index-info'], {
+      git(['--git-dir', gitDir, 'hash-object', '-w', '--no-filters', '--stdin-paths'], { cwd: renderDir, input: files.map((file) => file.path).join('\n') }),
+      git(['update-index', '-z', '--add', '--index-info'], {
         cwd: projectDir,
         env,
-        input: files.map((file) => `${modeOf(file.executable)} ${file.blob}\t${tree.prefix}${file.path}`).join('\n'),
+        input: files.map((file) => `${modeOf(file.executable)} ${file.blob}\t${tree.prefix}${file.path}\0`).join(''),
       }),
       // The last base and its tree (this fails, harmlessly, before the first base).
       git(['log', '-1', '--format=%H%n%T', basesRef, '--'], { cwd: projectDir, allowFailure: true }),

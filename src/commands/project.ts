@@ -17,7 +17,6 @@ export interface Project {
 
 export function openProject(dir: string, templates: string | undefined): Project {
   const resolved = path.resolve(dir);
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(resolved)) throw new UserError('the project folder\'s path holds a control character or line break: rename the folder');
   if (!fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${resolved} is not a folder`);
   const root = findProjectRoot(resolved);
   const record = readRecord(root);
