@@ -118,3 +118,18 @@ export async function make(projectDir: string, target: string, env: Record<strin
   if (env.PYTHON === undefined && !fs.existsSync(venvPython(projectDir))) await setup(projectDir);
   return run('make', [target], projectDir, env);
 }
+
+/**
+ * The project as an image would have it: its wheel built and installed (not editable) into a
+ * fresh virtualenv at the latest releases; returns that virtualenv's interpreter.
+ */
+export async function wheelEnvironment(projectDir: string, workDir: string): Promise<string> {
+  const wheels = path.join(workDir, 'wheels');
+  const venv = path.join(workDir, 'venv');
+  expectSuccess('uv build', await run('uv', ['build', '--quiet', '--wheel', '--out-dir', wheels], projectDir));
+  const [wheel, ...others] = fs.readdirSync(wheels).filter((name) => name.endsWith('.whl'));
+  if (wheel === undefined || others.length > 0) throw new Error(`uv build made ${others.length + (wheel ? 1 : 0)} wheels, not one`);
+  expectSuccess('uv venv', await run('uv', ['venv', '--quiet', '--python', await findPython(newestPython), venv], workDir));
+  expectSuccess('uv pip install (the wheel)', await run('uv', ['pip', 'install', '--quiet', path.join(wheels, wheel)], workDir, { VIRTUAL_ENV: venv }));
+  return path.join(venv, 'bin', 'python');
+}
