@@ -201,7 +201,13 @@ export function readRecord(projectDir: string): ProjectRecord {
   };
   if (!stat.isFile()) broken('not a plain file (links are not followed)');
   if (stat.size > maxRecordBytes) broken(`larger than ${maxRecordBytes / 1024 / 1024} MiB, not a project record`);
-  const raw = parseJsonInput(fs.readFileSync(file), recordFileName) as Partial<Record<keyof ProjectRecord, unknown>> | null;
+  let raw: Partial<Record<keyof ProjectRecord, unknown>> | null;
+  try {
+    raw = parseJsonInput(fs.readFileSync(file), recordFileName) as typeof raw;
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    throw new UserError(`${error.message}: restore it from git`);
+  }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) broken('not a JSON object');
   const { format, generator } = raw;
   if (typeof format !== 'number' || !Number.isInteger(format) || format < 1) broken('"format" is not a record format');
