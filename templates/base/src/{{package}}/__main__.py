@@ -20,7 +20,7 @@ def thread(settings: Settings, schema: Schema) -> int:
 def contract(settings: Settings, schema: Schema) -> int:
     """Rewrites the contracts that come from contract/schema.json (run from the checkout)."""
     for name, text in deliver.contracts(schema).items():
-        path = Path("contract") / name
+        path = Path("contract", name)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path}")
@@ -31,9 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"thread": thread, "contract": contract, **deliver.COMMANDS}
     parser = argparse.ArgumentParser(prog=f"python -m {__package__}")
     parser.add_argument("command", choices=sorted(commands))
-    command = commands[parser.parse_args(argv).command]
     try:
-        return command(Settings.from_env(), load())
+        return commands[parser.parse_args(argv).command](Settings.from_env(), load())
     except (DataError, ConfigError, SchemaError, SchemaMismatchError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

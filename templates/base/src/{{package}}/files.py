@@ -11,26 +11,25 @@ from typing import IO, Any
 
 @contextmanager
 def atomic_file(path: Path, staging: Path | None = None) -> Iterator[IO[bytes]]:
-    """A handle on a temp file in `staging` (same file system; beside `path` by default) that
-    replaces `path` by rename only if the block succeeds: a crash leaves at most a temp file."""
-    folder = staging or path.parent
-    folder.mkdir(parents=True, exist_ok=True)
+    """A handle on a temp file in `staging` (on the same file system; by default beside `path`)
+    that replaces `path` by rename only if the block succeeds: a crash leaves a temp file."""
+    (staging or path.parent).mkdir(parents=True, exist_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", delete=False) as handle:
+    with tempfile.NamedTemporaryFile(dir=staging or path.parent, delete=False) as handle:
         try:
-            os.fchmod(handle.fileno(), 0o644)  # readable by the consumer, like any other file
+            os.fchmod(handle.fileno(), 0o644)  # readable by the consumer, as any other file
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
         except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
+            os.unlink(handle.name)
             raise
     os.replace(handle.name, path)
-    descriptor = os.open(path.parent, os.O_RDONLY)  # the rename itself made durable
+    folder = os.open(path.parent, os.O_RDONLY)
     try:
-        os.fsync(descriptor)
+        os.fsync(folder)  # the rename itself made durable
     finally:
-        os.close(descriptor)
+        os.close(folder)
 
 
 def write_json(path: Path, value: Any, staging: Path | None = None) -> None:

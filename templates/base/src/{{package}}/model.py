@@ -1,10 +1,10 @@
-"""The model: a logistic regression kept as what it learned, behind the day-one constant.
+"""The model: a logistic regression kept as what it learned, and the day-one constant model.
 
-A model is an intercept, a weight per number and per code (rounded to PRECISION significant
-digits) and the encoding of the schema it was trained on, stored as JSON: it loads under any
-library release, scores with numpy alone, and its version hashes all that with the training
-data's fingerprint, so the same data gives the same version on any release. The constant model
-is the same with no weights: every row scores the training rate.
+A model is an intercept, a weight per number and per code (rounded to six significant digits)
+and the encoding of the schema it was trained on, stored as JSON: it loads under any library
+release, scores without scikit-learn, and its version hashes all that with the training data's
+fingerprint, so the same data gives the same version on any release. The constant model has no
+weights: every row scores the training rate.
 """
 
 import hashlib
@@ -22,8 +22,7 @@ from sklearn.preprocessing import StandardScaler
 
 from .schema import Schema
 
-SEED, PRECISION, HELD_OUT_PERCENT = 0, 6, 25
-PARAMETERS = {"C": 1.0, "max_iter": 1000}
+PARAMETERS = {"C": 1.0, "max_iter": 1000, "random_state": 0}
 
 
 class SchemaMismatchError(Exception):
@@ -32,8 +31,6 @@ class SchemaMismatchError(Exception):
 
 @dataclass(frozen=True)
 class Model:
-    """Scores sigmoid(intercept + the sum of weight * number + the weights of the row's codes)."""
-
     kind: str
     intercept: float
     encoding: list[dict[str, Any]]
@@ -43,13 +40,13 @@ class Model:
 
     @classmethod
     def constant(cls, training: pd.DataFrame, schema: Schema) -> Self:
-        rate = min(max(round(float(training[schema.label].mean()), 4), 1e-4), 1 - 1e-4)
+        rate = min(max(float(training[schema.label].mean()), 1e-4), 1 - 1e-4)
         return cls("constant", _round(math.log(rate / (1 - rate))), schema.encoding())
 
     @property
     def version(self) -> str:
-        payload = json.dumps(asdict(self), sort_keys=True).encode()
-        return f"{self.kind}-{hashlib.sha256(payload).hexdigest()[:12]}"
+        digest = hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        return f"{self.kind}-{digest[:12]}"
 
     def score(self, rows: pd.DataFrame) -> np.ndarray:
         logit = np.full(len(rows), self.intercept)
@@ -60,58 +57,53 @@ class Model:
         return np.asarray(1 / (1 + np.exp(-logit)))
 
     def score_one(self, row: Mapping[str, Any]) -> float:
-        """One row in plain Python, with no frame to build: what the API does per request."""
+        """One row in plain Python, with no frame to build: the API's case."""
         logit = self.intercept + sum(w * row[name] for name, w in self.numbers.items())
         logit += sum(weights[row[name]] for name, weights in self.codes.items())
         return 1 / (1 + math.exp(-logit))
 
     def check(self, schema: Schema) -> None:
         """Refuses rows of a schema this model was not trained on."""
-        if self.encoding == schema.encoding():
-            return
         was, now = ({f["name"]: f for f in e} for e in (self.encoding, schema.encoding()))
-        changed = ", ".join(sorted(n for n in was.keys() | now.keys() if was.get(n) != now.get(n)))
-        raise SchemaMismatchError(
-            f"model {self.version} was trained on another schema (changed: {changed}): retrain "
-            "it (`make thread` promotes a new model that passes the gate), or use MODEL=constant"
-        )
+        changed = sorted(n for n in was.keys() | now.keys() if was.get(n) != now.get(n))
+        if changed:
+            raise SchemaMismatchError(
+                f"model {self.version} was trained on another schema (changed: "
+                f"{', '.join(changed)}): retrain it (`make thread` promotes a new model that "
+                "passes the gate), or use MODEL=constant"
+            )
 
 
 def _round(value: float) -> float:
-    return float(f"{value:.{PRECISION}g}")
+    return float(f"{value:.6g}")
 
 
 def train(training: pd.DataFrame, schema: Schema, data_fingerprint: str) -> Model:
     """Deterministic: a fixed seed and rounded weights, so the same data gives the same model."""
-    encoded = pd.DataFrame(index=training.index)
-    for feature in schema.features:  # numbers as they are, and a 0/1 column per code
-        for code in feature.codes or (None,):
-            values = training[feature.name]
-            name = feature.name if code is None else f"{feature.name}={code}"
-            encoded[name] = (values if code is None else values == code).astype(float)
+    columns = {  # numbers as they are, and a 0/1 column per code
+        f"{f.name}={code}" if code else f.name: training[f.name] == code
+        if code
+        else training[f.name]
+        for f in schema.features
+        for code in f.codes or ("",)
+    }
+    encoded = pd.DataFrame(columns).astype(float)
     scaler = StandardScaler().fit(encoded)
-    classifier = LogisticRegression(random_state=SEED, **PARAMETERS)
-    classifier.fit(scaler.transform(encoded), training[schema.label])
-    weights = dict(zip(encoded.columns, classifier.coef_[0] / scaler.scale_, strict=True))
-    intercept = classifier.intercept_[0] - float(np.dot(list(weights.values()), scaler.mean_))
-    return Model(
-        kind="logistic",
-        intercept=_round(intercept),
-        encoding=schema.encoding(),
-        numbers={f.name: _round(weights[f.name]) for f in schema.features if not f.codes},
-        codes={
-            f.name: {code: _round(weights[f"{f.name}={code}"]) for code in f.codes}
-            for f in schema.features
-            if f.codes
-        },
-        data_fingerprint=data_fingerprint,
-    )
+    fitted = LogisticRegression(**PARAMETERS).fit(scaler.transform(encoded), training[schema.label])
+    weights = dict(zip(encoded.columns, fitted.coef_[0] / scaler.scale_, strict=True))
+    intercept = fitted.intercept_[0] - float(np.dot(list(weights.values()), scaler.mean_))
+    numbers = {f.name: _round(weights[f.name]) for f in schema.features if not f.codes}
+    codes = {
+        f.name: {c: _round(weights[f"{f.name}={c}"]) for c in f.codes}
+        for f in schema.features
+        if f.codes
+    }
+    return Model("logistic", _round(intercept), schema.encoding(), numbers, codes, data_fingerprint)
 
 
 def split(frame: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Training and held-out rows, by a hash of the entity id: stable across runs and releases."""
-    bucket = frame[schema.entity].map(lambda entity: hashlib.sha256(entity.encode()).digest()[0])
-    held_out = bucket % 100 < HELD_OUT_PERCENT
+    """A quarter held out, by a hash of the entity id: the same split on every run and release."""
+    held_out = frame[schema.entity].map(lambda e: hashlib.sha256(e.encode()).digest()[0] % 4 == 0)
     return frame[~held_out], frame[held_out]
 
 
@@ -120,10 +112,12 @@ def auc(model: Model, held_out: pd.DataFrame, schema: Schema) -> float:
 
 
 def gate(candidate: float, baseline: float, live: float | None, hurdle: float) -> list[str]:
-    """Promote when no reason fails: better than the constant baseline, at least the hurdle
-    rate set up front, and no worse than the live model."""
-    checks = [(candidate > baseline, "naive baseline", baseline)]
-    checks += [(candidate >= hurdle, "hurdle rate", hurdle)]
+    """Why to promote or not: better than the constant baseline, at least the hurdle rate set
+    up front, no worse than the live model. Promote when none of the reasons is a FAIL."""
+    checks = [
+        (candidate > baseline, "naive baseline", baseline),
+        (candidate >= hurdle, "hurdle rate", hurdle),
+    ]
     checks += [(candidate >= live, "live model", live)] if live is not None else []
     return [
         f"{'pass' if ok else 'FAIL'}: AUC {candidate} vs {what} {value}"

@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
-RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-
 
 class ConfigError(ValueError):
     """A setting has a value the thread cannot use."""
@@ -22,25 +20,21 @@ class Settings:
     model_store: Path
     outbox: Path
     records: Path
-    model: str
-    hurdle_auc: float
-    run_id: str | None
+    model: str = "trained"
+    hurdle_auc: float = 0.6
+    run_id: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, root: Path | None = None) -> Self:
         def path(name: str, default: str) -> Path:
             return (root or Path.cwd()) / env.get(name, default)
 
-        model, run_id = env.get("MODEL", "trained"), env.get("RUN_ID") or None
-        if model not in ("trained", "constant"):
+        model, hurdle, run_id = (env.get(n, "") for n in ("MODEL", "HURDLE_AUC", "RUN_ID"))
+        if model not in ("", "trained", "constant"):
             raise ConfigError(f"MODEL must be trained or constant, not {model!r}")
-        try:
-            hurdle_auc = float(env.get("HURDLE_AUC", "0.6"))
-        except ValueError:
-            hurdle_auc = -1
-        if not 0.5 <= hurdle_auc <= 1:
+        if not re.fullmatch(r"0\.[5-9]\d*|1|1\.0*|", hurdle):
             raise ConfigError("HURDLE_AUC must be a number from 0.5 to 1")
-        if run_id is not None and not RUN_ID.fullmatch(run_id):
+        if run_id and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", run_id):
             raise ConfigError("RUN_ID must be 1-64 letters, digits, dots, dashes or underscores")
         return cls(
             training_data=path("TRAINING_DATA", "data/sample/training.csv"),
@@ -48,12 +42,7 @@ class Settings:
             model_store=path("MODEL_STORE", "models"),
             outbox=path("OUTBOX", "outbox"),
             records=path("RECORDS", "records"),
-            model=model,
-            hurdle_auc=hurdle_auc,
-            run_id=run_id,
+            model=model or "trained",
+            hurdle_auc=float(hurdle or 0.6),
+            run_id=run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ"),
         )
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    """A run id from the time, for runs that were not given one."""
-    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")

@@ -46,7 +46,7 @@ def check(settings: Settings) -> None:
 
 
 def deliver(
-    model: Model, rows: Iterable[pd.DataFrame], schema: Schema, settings: Settings, run_id: str
+    model: Model, rows: Iterable[pd.DataFrame], schema: Schema, settings: Settings
 ) -> Delivery:
     kept, scores = _score(model, rows, schema)
     ids = kept[schema.entity].to_numpy()
@@ -54,7 +54,7 @@ def deliver(
     if repeated:
         raise repeated_ids(settings.scoring_data, schema, repeated)
     order = np.lexsort((ids.astype(str), -scores))
-    name = f"predictions-{run_id}"
+    run_id, name = settings.run_id, f"predictions-{settings.run_id}"
     staging = settings.outbox / ".partial"
     drop = settings.outbox / f"{name}.csv"
     with atomic_file(drop, staging) as handle:

@@ -120,10 +120,10 @@ def database_url(settings: Settings, environ: Mapping[str, str] = os.environ) ->
 
 
 def deliver(
-    model: Model, rows: Iterable[pd.DataFrame], schema: Schema, settings: Settings, run_id: str
+    model: Model, rows: Iterable[pd.DataFrame], schema: Schema, settings: Settings
 ) -> Delivery:
     try:
-        return export(database_url(settings), model, rows, schema, run_id)
+        return export(database_url(settings), model, rows, schema, settings.run_id)
     except IntegrityError:  # the primary key met an id twice; the run's transaction rolled back
         raise repeated_ids(settings.scoring_data, schema) from None
 
