@@ -4,6 +4,8 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tempDir } from './support/cli.js';
 
+const { version } = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+
 /**
  * What users install: the packed tarballs of `steel-thread` and of the `create-steel-thread`
  * wrapper that `npm create steel-thread` runs, installed into an empty folder without dev
@@ -16,8 +18,8 @@ describe('the published packages', () => {
       await execa('npm', ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: pkg });
     }
     const tarballs = fs.readdirSync(dir).filter((f) => f.endsWith('.tgz')).sort();
-    expect(tarballs).toEqual(['create-steel-thread-0.1.0.tgz', 'steel-thread-0.1.0.tgz']);
-    const listing = await execa('tar', ['-tzf', path.join(dir, 'steel-thread-0.1.0.tgz')]);
+    expect(tarballs).toEqual([`create-steel-thread-${version}.tgz`, `steel-thread-${version}.tgz`]);
+    const listing = await execa('tar', ['-tzf', path.join(dir, `steel-thread-${version}.tgz`)]);
     expect(listing.stdout).toContain('package/dist/cli.js');
     expect(listing.stdout).toContain('package/templates/registry.json');
     expect(listing.stdout).not.toMatch(/package\/(src|test)\//);
@@ -25,7 +27,7 @@ describe('the published packages', () => {
     expect(listing.stdout.split('\n')).toEqual(expect.arrayContaining(['package/LICENSE', 'package/dist/THIRD-PARTY-NOTICES']));
     const notices = fs.readFileSync(path.join(repoRoot, 'dist', 'THIRD-PARTY-NOTICES'), 'utf8');
     for (const bundled of ['handlebars', 'node-plop', 'prompts', 'kleur', 'execa', 'semver']) expect(notices).toMatch(new RegExp(`^${bundled} \\d+\\.\\d+\\.\\d+ \\(`, 'm'));
-    expect((await execa('tar', ['-tzf', path.join(dir, 'create-steel-thread-0.1.0.tgz')])).stdout.split('\n')).toContain('package/LICENSE');
+    expect((await execa('tar', ['-tzf', path.join(dir, `create-steel-thread-${version}.tgz`)])).stdout.split('\n')).toContain('package/LICENSE');
 
     const app = path.join(dir, 'app');
     fs.mkdirSync(app);
