@@ -3,6 +3,7 @@ import { fingerprintRender } from '../fingerprint.js';
 import { generatorVersion } from '../package.js';
 import { setLabel } from '../render/templates.js';
 import { green, say, sayList, yellow } from '../ui.js';
+import { sweepTemporaryFolders } from '../update/state.js';
 import { compareRenders, openProject, withRender } from './project.js';
 
 export interface CheckOptions {
@@ -17,6 +18,7 @@ export interface CheckOptions {
  */
 export async function runCheck(options: CheckOptions): Promise<ExitCodeValue> {
   const { record, set } = openProject(options.dir, options.templates);
+  sweepTemporaryFolders();
   const differences = await withRender(set, record.answers, async (dir, files) =>
     compareRenders(record.files, fingerprintRender(dir, files)),
   );

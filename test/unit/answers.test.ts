@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkGivenAnswers, compareVersions, formatRecord, readAnswersFile, readRecord, recordFileName, recordFormat } from '../../src/answers.js';
+import { checkGivenAnswers, compareVersions, formatRecord, parseJsonInput, readAnswersFile, readRecord, recordFileName, recordFormat } from '../../src/answers.js';
 import { ExitCode, UserError } from '../../src/errors.js';
 import { projectNames } from '../../src/names.js';
 import { tempDir } from '../support/cli.js';
@@ -118,5 +118,28 @@ describe('the project record', () => {
     expect(compareVersions('1.0.0', '1.0.0')).toBe(0);
     expect(compareVersions('1.0.0-beta.1', '1.0.0')).toBe(-1);
     expect(compareVersions('1.2', '1.2.1')).toBe(-1);
+  });
+});
+
+describe('small JSON inputs (answers files, the record)', () => {
+  it('counts nesting outside strings only, and refuses past 16 levels before parsing', () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    expect(parseJsonInput(Buffer.from(nested(16)), 'x')).toBeDefined();
+    expect(() => parseJsonInput(Buffer.from(nested(17)), 'x')).toThrow(/x: nested deeper than 16 levels/);
+    expect(() => parseJsonInput(Buffer.from(nested(100_000)), 'x')).toThrow(/nested deeper/);
+    expect(parseJsonInput(Buffer.from(JSON.stringify({ name: '[[[[[[[[[[[[[[[[[[[[\\"{{{{{{{{{{{{{{{{{{' })), 'x')).toEqual({ name: '[[[[[[[[[[[[[[[[[[[[\\"{{{{{{{{{{{{{{{{{{' });
+  });
+
+  it('skips a byte-order mark, refuses bytes that are not UTF-8, and keeps control characters out of messages', () => {
+    expect(parseJsonInput(Buffer.from('\ufeff{"a": "b"}'), 'x')).toEqual({ a: 'b' });
+    expect(() => parseJsonInput(Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d]), 'x')).toThrow(/^x: not UTF-8 text$/);
+    let message = '';
+    try {
+      parseJsonInput(Buffer.from('{"a": "\u0007\u001b[2J'), 'x');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^x: not valid JSON/);
+    expect(message).not.toMatch(/[\u0000-\u001f]/);
   });
 });
