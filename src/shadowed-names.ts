@@ -22,6 +22,7 @@ export const dependencyModules: Readonly<Record<string, string>> = {
   "hatchling": "hatchling",
   "httpcore": "httpcore, which httpx needs",
   "httpx": "httpx",
+  "httpx2": "httpx2",
   "hypothesis": "hypothesis",
   "idna": "idna, which anyio needs",
   "iniconfig": "iniconfig, which pytest needs",

@@ -112,6 +112,8 @@ export async function runUpdate(options: UpdateOptions): Promise<ExitCodeValue> 
     removeStaleTemporaries(projectDir, [...Object.keys(record.files), recordFileName]);
     const pending = readJournal(state);
     if (pending) {
+      // A write the kill cut short left its temp file beside a path of the journal, maybe a new one.
+      removeStaleTemporaries(projectDir, pending.steps.map((step) => step.path));
       if (options.dryRun) {
         say(yellow(`An earlier update was interrupted; run update without --dry-run to finish it (${pending.steps.length} changes).`));
         return ExitCode.ok;
