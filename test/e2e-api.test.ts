@@ -162,7 +162,12 @@ describe('a generated API project, served for real', () => {
       healthy = await request(port, 'GET', '/health').then((r) => r.status === 200, () => false);
       if (!healthy) await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    expect(healthy).toBe(true);
+    if (!healthy) {
+      process.kill(-(server.pid ?? 0), 'SIGKILL');
+      const failed = await server;
+      server = undefined;
+      throw new Error(`make serve did not answer /health within 30 s:\n${String(failed.all)}`);
+    }
     expect((await request(port, 'GET', '/ready')).status).toBe(200);
 
     const schema = readSchema(project);
@@ -190,6 +195,8 @@ describe('a generated API project, served for real', () => {
     }
     const refusedWell = Object.fromEntries(Object.keys(statuses).map((key) => [key, true]));
     expect(Object.fromEntries(Object.entries(statuses).map(([key, status]) => [key, typeof status === 'number' && status >= 400 && status < 500]))).toEqual(refusedWell);
+    // The refusals the contract names, for the cases that have one answer.
+    expect(statuses).toMatchObject({ '/predict: not JSON': 400, '/predict: a 16 MB body': 413, '/predict: a chunked oversized body': 413, '/predict: text/plain': 415, '/predict: NaN': 422 });
     expect((await request(port, 'GET', '/health')).status).toBe(200);
     expect((await request(port, 'POST', '/predict', JSON.stringify(example))).status).toBe(200);
 
