@@ -24,7 +24,8 @@ export function ruffProblems(projectDir) {
   const pyproject = parse(fs.readFileSync(path.join(projectDir, 'pyproject.toml'), 'utf8'));
   const { src: _src, ...ruff } = pyproject.tool?.ruff ?? {};
   const firstParty = fs.readdirSync(path.join(projectDir, 'src'));
-  const settings = { ...ruff, lint: { ...ruff.lint, isort: { 'known-first-party': firstParty } } };
+  // The project's own isort settings (its known-local-folder, say) stay; first party is what src/ holds.
+  const settings = { ...ruff, lint: { ...ruff.lint, isort: { ...ruff.lint?.isort, 'known-first-party': firstParty } } };
   const workspace = new Workspace(settings, PositionEncoding.Utf16);
   const problems = [];
   for (const file of pythonFiles(projectDir)) {
