@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, repoRoot, tempDir } from './support/cli.js';
-import { lowestEnvironment, make, setup, venvPython } from './support/python.js';
+import { lowestEnvironment, make, setup, slow, venvPython } from './support/python.js';
 import { readCsv, readSchema, type ProjectSchema } from './support/schema.js';
 
 /** A free TCP port on loopback. */
@@ -129,7 +129,7 @@ describe('a generated API project, served for real', () => {
     project = await generate(tempDir(), 'apidemo', ['--delivery', 'api']);
     example = JSON.parse(fs.readFileSync(path.join(project, 'contract', 'example-request.json'), 'utf8'));
     await setup(project);
-  }, 600_000);
+  }, slow);
   afterAll(() => {
     if (server?.pid) process.kill(-server.pid, 'SIGKILL');
   });
@@ -139,20 +139,20 @@ describe('a generated API project, served for real', () => {
     expect(tests.code, tests.output).toBe(0);
     const lint = await make(project, 'lint');
     expect(lint.code, lint.output).toBe(0);
-  });
+  }, slow);
 
   it('passes its tests resolved to the lowest allowed releases, on the oldest Python', async () => {
     const python = await lowestEnvironment(project, path.join(tempDir(), 'lowest'));
     const tests = await make(project, 'test', { PYTHON: python });
     expect(tests.code, tests.output).toBe(0);
-  });
+  }, slow);
 
   it('passes its thread, every scoring row sent to the real service', async () => {
     const rows = readCsv(path.join(project, 'data', 'sample', 'scoring.csv')).length;
     const thread = await make(project, 'thread');
     expect(thread.code, thread.output).toBe(0);
     expect(thread.output).toMatch(new RegExp(`delivered ${rows} predictions to http://127\\.0\\.0\\.1:\\d+/predict`));
-  });
+  }, slow);
 
   it('serves on $PORT: valid requests score, hostile ones get a 4xx and never take it down, and it stops cleanly', async () => {
     const port = await freePort();
@@ -209,7 +209,7 @@ describe('a generated API project, served for real', () => {
     const records = fs.readFileSync(path.join(project, 'records', 'predictions.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { run_id: string | null });
     const served = 2 + all.reduce((sum, endpoint) => sum + Math.min(endpoint.maxRows, 3), 0);
     expect(records.filter((record) => record.run_id === null)).toHaveLength(served);
-  });
+  }, slow);
 
   it('refuses to start without a live model, with a clear message', async () => {
     const fresh = await generate(tempDir(), 'nomodel', ['--delivery', 'api']);
@@ -223,5 +223,5 @@ describe('a generated API project, served for real', () => {
     expect(run.exitCode).not.toBe(0);
     expect(run.all).toMatch(/no live model in .*models: run `make thread`/);
     expect(run.all).not.toContain('Traceback');
-  });
+  }, slow);
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generate, steelThread, templatesDir, tempDir } from './support/cli.js';
-import { lowestEnvironment, make, newestPython, setup, venvPython } from './support/python.js';
+import { lowestEnvironment, make, newestPython, setup, slow, venvPython } from './support/python.js';
 import { readCsv, readSchema } from './support/schema.js';
 
 describe('a generated CSV-drop project, run for real', () => {
@@ -16,7 +16,7 @@ describe('a generated CSV-drop project, run for real', () => {
     await setup(project);
     id = readSchema(project).id;
     scoringRows = readCsv(path.join(project, 'data', 'sample', 'scoring.csv')).length;
-  }, 600_000);
+  }, slow);
 
   it(`passes its tests and lint on the latest releases, on Python ${newestPython}, writing nothing of its own`, async () => {
     expect(fs.existsSync(path.join(project, 'uv.lock'))).toBe(true);
@@ -28,14 +28,14 @@ describe('a generated CSV-drop project, run for real', () => {
     expect(fs.existsSync(path.join(project, 'models'))).toBe(false);
     const lint = await make(project, 'lint');
     expect(lint.code, lint.output).toBe(0);
-  });
+  }, slow);
 
   it('passes its tests resolved to the lowest allowed releases, on the oldest Python', async () => {
     const python = await lowestEnvironment(project, path.join(tempDir(), 'lowest'));
     const tests = await make(project, 'test', { PYTHON: python });
     expect(tests.code, tests.output).toBe(0);
     expect(tests.output).toMatch(/\d+ passed/);
-  });
+  }, slow);
 
   it('delivers a ranked, manifested, idempotent drop; the constant model ranks ties by id', async () => {
     const thread = await make(project, 'thread', { RUN_ID: 'check1' });
@@ -64,7 +64,7 @@ describe('a generated CSV-drop project, run for real', () => {
     expect(new Set(constantRows.map((row) => row.score)).size).toBe(1);
     expect(constantRows[0]?.model_version).toMatch(/^constant-/);
     expect(constantRows.map((row) => row[id])).toEqual(constantRows.map((row) => row[id]).sort());
-  });
+  }, slow);
 
   it('--verify runs the project’s tests and thread and reports success', async () => {
     const dir = tempDir();
@@ -74,7 +74,7 @@ describe('a generated CSV-drop project, run for real', () => {
     });
     expect(run.code, run.output).toBe(0);
     expect(run.stdout).toMatch(/ok\s+make test[\s\S]*ok\s+make thread/);
-  });
+  }, slow);
 
   it('--verify fails with the project’s own output, and keeps the project', async () => {
     const dir = tempDir();
@@ -89,7 +89,7 @@ describe('a generated CSV-drop project, run for real', () => {
     expect(run.output).toContain('test_this_fails_on_purpose');
     expect(run.stderr).toMatch(/--verify: make test failed .*the project is kept/);
     expect(fs.existsSync(path.join(dir, 'broken', 'pyproject.toml'))).toBe(true);
-  });
+  }, slow);
 
   it('reports a failing git step with git’s own output and exit 4, and keeps the whole project without git', async () => {
     const dir = tempDir();

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, tempDir } from './support/cli.js';
 import { createDatabase, type Database } from './support/postgres.js';
-import { lowestEnvironment, make, setup, venvPython, wheelEnvironment } from './support/python.js';
+import { lowestEnvironment, make, setup, slow, venvPython, wheelEnvironment } from './support/python.js';
 import { readCsv } from './support/schema.js';
 
 /** Rows in the predictions table of a SQLite file, read by the project's own interpreter. */
@@ -23,7 +23,7 @@ describe('a generated table-export project, run for real', () => {
     database = await createDatabase();
     await setup(project);
     scoringRows = readCsv(path.join(project, 'data', 'sample', 'scoring.csv')).length;
-  }, 600_000);
+  }, slow);
   afterAll(async () => {
     await database?.drop();
   });
@@ -36,14 +36,14 @@ describe('a generated table-export project, run for real', () => {
     expect(await database.count("select count(*) from information_schema.tables where table_schema = 'public'")).toBe(0);
     const lint = await make(project, 'lint');
     expect(lint.code, lint.output).toBe(0);
-  });
+  }, slow);
 
   it('passes its tests resolved to the lowest allowed releases, on the oldest Python, PostgreSQL included', async () => {
     const python = await lowestEnvironment(project, path.join(tempDir(), 'lowest'));
     const tests = await make(project, 'test', { PYTHON: python, TEST_DATABASE_URL: database.url });
     expect(tests.code, tests.output).toBe(0);
     expect(tests.output).not.toMatch(/SKIPPED|skipped/);
-  });
+  }, slow);
 
   it('fills the default SQLite file; a re-run keeps the count, a second run id adds a run', async () => {
     const db = path.join(project, 'outbox', 'predictions.db');
@@ -54,7 +54,7 @@ describe('a generated table-export project, run for real', () => {
     expect(await countSqlite(venvPython(project), db)).toBe(scoringRows);
     expect((await make(project, 'thread', { RUN_ID: 'r2' })).code).toBe(0);
     expect(await countSqlite(venvPython(project), db)).toBe(2 * scoringRows);
-  });
+  }, slow);
 
   it('fills PostgreSQL named by DATABASE_URL, idempotently, never printing the password', async () => {
     const env = { DATABASE_URL: database.url, RUN_ID: 'p1' };
@@ -72,7 +72,7 @@ describe('a generated table-export project, run for real', () => {
     expect(await database.count("select count(*) from predictions where run_id = 'p1' and model_version like 'logistic-%'")).toBe(scoringRows);
     const records = fs.readdirSync(path.join(project, 'records')).map((f) => fs.readFileSync(path.join(project, 'records', f), 'utf8'));
     expect(records.join('')).not.toContain(database.password);
-  });
+  }, slow);
 
   it('runs its thread from an installed wheel, away from the checkout', async () => {
     const work = tempDir();
@@ -101,5 +101,5 @@ describe('a generated table-export project, run for real', () => {
     const imported = await execa(python, ['-c', 'import tabledemo; print(tabledemo.__file__)'], { cwd: elsewhere, env: { PYTHONPATH: undefined } });
     expect(imported.stdout).toContain(path.join(work, 'venv'));
     expect(await countSqlite(python, path.join(outbox, 'predictions.db'))).toBe(scoringRows);
-  });
+  }, slow);
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gitIdentity, repoRoot, steelThread, tempDir } from './support/cli.js';
-import { make, setup } from './support/python.js';
+import { make, setup, slow } from './support/python.js';
 
 /** The commit released as 0.1.0, the first generation of the templates. */
 const release = '92b10d2';
@@ -45,7 +45,7 @@ describe('a project made by steel-thread 0.1.0', () => {
     fs.appendFileSync(path.join(project, 'src', 'legacy', '__main__.py'), `\n${codeLine}\n`);
     await git(project, ['commit', '--quiet', '--all', '-m', 'Our notes']);
     update = await steelThread(['update'], { cwd: project, env: gitIdentity });
-  }, 600_000);
+  }, slow);
 
   it(`moves to ${version}'s templates with update, keeping the team's lines`, () => {
     expect(update.code, update.output).toBe(0);
@@ -79,5 +79,5 @@ describe('a project made by steel-thread 0.1.0', () => {
     const thread = await make(project, 'thread', { RUN_ID: 'moved' });
     expect(thread.code, thread.output).toBe(0);
     expect(fs.existsSync(path.join(project, 'outbox', 'predictions-moved.manifest.json'))).toBe(true);
-  }, 600_000);
+  }, slow);
 });

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ruffProblems } from '../scripts/ruff-check.mjs';
 import { generate, templatesDir, tempDir } from './support/cli.js';
-import { make, setup } from './support/python.js';
+import { make, setup, slow } from './support/python.js';
 import { readSchema } from './support/schema.js';
 import { projectSnapshot } from './support/tree.js';
 
@@ -117,5 +117,5 @@ describe('a team’s template set', () => {
     await setup(project);
     const tests = await make(project, 'test');
     expect(tests.code, tests.output).toBe(0);
-  }, 600_000);
+  }, slow);
 });

@@ -10,6 +10,8 @@ import type { Run } from './cli.js';
  * oldest. These tests never skip: without uv or a Python they fail and say how to get them.
  */
 export const newestPython = '3.13';
+/** The time a test running a generated project's make targets gets: minutes, on a loaded 2-core machine. */
+export const slow = 600_000;
 export const oldestPython = '3.11';
 
 const howToInstall = 'run `bash .ci/install` (as root), as CI does';
