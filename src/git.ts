@@ -110,7 +110,7 @@ export const basesRef = 'refs/steel-thread/bases';
  */
 export async function storeBase(
   projectDir: string,
-  tree: Pick<WorkTree, 'root' | 'prefix'>,
+  tree: Pick<WorkTree, 'root' | 'prefix'> & Partial<Pick<WorkTree, 'gitDir'>>,
   renderDir: string,
   rendered: RenderedFile[],
   fingerprints: Record<string, string>,
@@ -122,7 +122,7 @@ export async function storeBase(
     const env = { ...toolIdentity, GIT_INDEX_FILE: path.join(tempDir, 'index') };
     // Paths go to git relative to the render (whose own files have no line breaks) and NUL
     // separated, so a project or render folder with a line break in its path cannot split one.
-    const gitDir = (await git(['rev-parse', '--absolute-git-dir'], { cwd: projectDir })) ?? '';
+    const gitDir = tree.gitDir ?? (await git(['rev-parse', '--absolute-git-dir'], { cwd: projectDir })) ?? '';
     // Writing the blobs, listing them in a temp index and finding the last base are independent.
     const [ids, , previous] = await Promise.all([
       git(['--git-dir', gitDir, 'hash-object', '-w', '--no-filters', '--stdin-paths'], { cwd: renderDir, input: files.map((file) => file.path).join('\n') }),

@@ -78,12 +78,16 @@ function answerChanges(before: Answers, after: Answers): string {
     .join(' ');
 }
 
-/** Gives each file update writes the line endings git would check it out with (core.autocrlf, .gitattributes). */
-async function toCheckoutForms(projectDir: string, outcomes: Outcome[]): Promise<void> {
+/**
+ * Gives each file update writes, and the record, the line endings git would check it out with
+ * (core.autocrlf, .gitattributes); returns the record's text in that form.
+ */
+async function toCheckoutForms(projectDir: string, outcomes: Outcome[], record: string): Promise<string> {
   const writes = outcomes.filter((o) => o.content !== undefined && o.action !== 'remove' && touchedPaths(o).length > 0);
   const target = (o: Outcome) => touchedPaths(o)[0] ?? o.path;
-  const rules = await checkoutRules(projectDir, writes.map(target));
+  const rules = await checkoutRules(projectDir, [...writes.map(target), recordFileName]);
   for (const outcome of writes) outcome.content = toCheckout(outcome.content ?? Buffer.alloc(0), rules.get(target(outcome)) ?? 'as-is');
+  return toCheckout(Buffer.from(record), rules.get(recordFileName) ?? 'as-is').toString('utf8');
 }
 
 /** Finishes the update a kill or a failed write interrupted, before anything else is planned. */
@@ -183,8 +187,8 @@ async function updateProject(
     }
 
     // The record, too, in the line endings git checks it out with, or every update would re-write it.
-    const recordRule = repository ? (await checkoutRules(projectDir, [recordFileName])).get(recordFileName) : undefined;
-    const recordText = toCheckout(Buffer.from(projectRecord(set, answers, next)), recordRule ?? 'as-is').toString('utf8');
+    const rendered = projectRecord(set, answers, next);
+    const recordText = repository ? await toCheckoutForms(projectDir, outcomes, rendered) : rendered;
     const recordPath = path.join(projectDir, recordFileName);
     const recordChanged = fs.readFileSync(recordPath, 'utf8') !== recordText;
     if (!recordChanged && !outcomes.some((o) => touchedPaths(o).length > 0)) {
@@ -192,7 +196,6 @@ async function updateProject(
       say(green(`Already up to date: nothing changed${kept > 0 ? ` (${kept} file${kept === 1 ? '' : 's'} keep your own changes)` : ''}.`));
       return ExitCode.ok;
     }
-    if (repository) await toCheckoutForms(projectDir, outcomes);
     const { journal, contents } = journalOf(projectDir, outcomes, recordText);
     writeJournal(state, journal, contents);
     const left = applyJournal(projectDir, state, journal, recordPath);
