@@ -121,7 +121,10 @@ export function removeJournal(state: string): void {
 
 /** One line for a failed write, naming the project path (never a temp file's). */
 function writeFailed(rel: string, error: unknown): UserError {
-  if (error instanceof UserError) return error;
+  // Files may already be written: whatever the cause, this is exit 4, a step failed part-way.
+  if (error instanceof UserError) {
+    return new UserError(`update stopped part-way at ${rel}: ${error.message}. Nothing of yours was removed; fix that, then run update again to finish`, ExitCode.stepFailed);
+  }
   const { code } = error as NodeJS.ErrnoException;
   // mkdir meets a file where a folder of the path goes as EEXIST; the user's words are the same.
   const known = fromSystemError(code === 'EEXIST' ? { code: 'ENOTDIR' } : error);
@@ -155,7 +158,7 @@ export function applyJournal(projectDir: string, state: string, journal: Journal
       } else {
         const { blob, executable } = parseFingerprint(step.after);
         const content = fs.readFileSync(object(state, blob));
-        if (blobId(content) !== blob) throw new UserError(`the journal's copy of ${step.path} is damaged: ${step.path} is left as it was; remove ${folder(state)} and run update again`, ExitCode.stepFailed);
+        if (blobId(content) !== blob) throw new UserError(`the journal's copy is damaged, so the file is left as it was (remove ${folder(state)} to start the update afresh)`);
         writeFileAtomic(target, content, executable);
       }
     } catch (error) {

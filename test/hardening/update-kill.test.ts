@@ -127,6 +127,18 @@ describe('update killed at every moment it changes something', () => {
     expect(kills).toBe(9);
   }, 300_000);
 
+  it('a link where the moved file\'s folder goes is never written through: exit 4, nothing outside, nothing of the team\'s removed', async () => {
+    const copy = copyProject('linked');
+    const outside = path.join(dir, 'outside-of-linked');
+    fs.mkdirSync(outside);
+    fs.symlinkSync(outside, path.join(copy, 'guides'));
+    const run = await update(copy);
+    expect(run.code, run.output).toBe(4);
+    expect(run.output).toMatch(/error: update stopped part-way at guides\/guide\.md: guides is a symbolic link: steel-thread does not write through links/);
+    expect(fs.readdirSync(outside)).toEqual([]);
+    expect(fs.readFileSync(path.join(copy, 'notes', 'guide.md'), 'utf8')).toContain('Team line in the guide.');
+  });
+
   it('a write that fails (a file where the moved file\'s folder goes) removes nothing; the rerun finishes once it is cleared', async () => {
     const copy = copyProject('in-the-way');
     fs.writeFileSync(path.join(copy, 'guides'), 'a file of the team, where the template wants a folder\n');
