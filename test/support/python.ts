@@ -10,9 +10,9 @@ import type { Run } from './cli.js';
  * oldest. These tests never skip: without uv or a Python they fail and say how to get them.
  */
 export const newestPython = '3.13';
+export const oldestPython = '3.11';
 /** The time a test running a generated project's make targets gets: minutes, on a loaded 2-core machine. */
 export const slow = 600_000;
-export const oldestPython = '3.11';
 
 const howToInstall = 'run `bash .ci/install` (as root), as CI does';
 
@@ -31,8 +31,8 @@ async function run(command: string, args: string[], cwd: string, env: Record<str
 }
 
 /**
- * A bare interpreter, the oldest supported, for checks that need only the standard library
- * (compiling rendered files, reading literals back).
+ * A plain Python (3.11 or newer) for checks that need only the standard library: compiling
+ * rendered files, reading literals back.
  */
 export const python = process.env.STEEL_THREAD_TEST_PYTHON ?? 'python3';
 let pythonChecked: Promise<void> | undefined;
