@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench: steel-thread side by side with its peers and its floor, and the generated
 // projects under load. Prints a table, writes bench/results.json. Needs what `bash .ci/install`
-// installs (hyperfine, cookiecutter, Debian's Python, PostgreSQL is not used) and a built dist/.
+// installs (hyperfine, cookiecutter, uv; PostgreSQL is not used) and a built dist/. Each
+// generated project runs in its own environment, made by its `make setup`.
 //
 //   npm run bench                 everything (about 5 minutes)
 //   npm run bench -- --quick      fewer runs and rows, to try the script itself
@@ -18,7 +19,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Outside the checkout: a project made inside another repository gets no repository of its own.
 const work = path.join(os.tmpdir(), 'steel-thread-bench');
 const quick = process.argv.includes('--quick');
-const python = process.env.PYTHON ?? '/usr/bin/python3';
+const python = process.env.PYTHON ?? 'python3';
 const cli = path.join(root, 'bin', 'steel-thread.js');
 const plop = path.join(root, 'node_modules', '.bin', 'plop');
 const name = 'Bench Propensity';
@@ -192,14 +193,16 @@ async function benchGenerator() {
  * Generated projects.
  * ---------------------------------------------------------------------------------------- */
 
+/** A generated project with its own environment (`make setup`): its targets use .venv. */
 function generate(form) {
   const dir = path.join(work, 'projects', `bench-${form}`);
   sh('node', [cli, 'new', dir, '--delivery', form, '--yes', '--no-git']);
+  sh('make', ['setup'], { cwd: dir, env: { ...process.env, UV_PYTHON_DOWNLOADS: 'never' } });
   return dir;
 }
 
 function measure(args, cwd, env = {}) {
-  const out = sh(python, [path.join(root, 'bench', 'measure.py'), ...args], { cwd, env: { ...process.env, PYTHON: python, ...env } });
+  const out = sh(python, [path.join(root, 'bench', 'measure.py'), ...args], { cwd, env: { ...process.env, ...env } });
   const result = JSON.parse(out);
   if (result.code !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
   return result;
@@ -217,7 +220,7 @@ function scoringData(rows) {
 async function benchProjects() {
   const csv = generate('csv');
   const table = generate('table');
-  results.projects.thread_ms = hyperfine([{ label: 'make thread', run: `cd ${quote(csv)} && PYTHON=${python} make thread` }], quick ? 2 : 5)['make thread'];
+  results.projects.thread_ms = hyperfine([{ label: 'make thread', run: `cd ${quote(csv)} && make thread` }], quick ? 2 : 5)['make thread'];
 
   results.projects.batch = [];
   for (const rows of quick ? [10_000, 100_000] : [100_000, 1_000_000]) {
@@ -281,30 +284,75 @@ async function constantRate({ port, body, rate, seconds }) {
   return { requests_per_second: rate, p50_ms: quantile(0.5), p99_ms: quantile(0.99), errors, requests: requests.length };
 }
 
-async function benchApi(project) {
-  sh('make', ['thread'], { cwd: project, env: { ...process.env, PYTHON: python } });
+/** A bare FastAPI endpoint beside the project's: the same request model, a constant answer. */
+function bareApp(project) {
+  const file = path.join(work, 'bare_api.py');
+  fs.writeFileSync(
+    file,
+    [
+      'from fastapi import FastAPI',
+      `from ${names.package}.api import bodies`,
+      `from ${names.package}.schema import load`,
+      '',
+      'Row, _ = bodies(load())',
+      'app = FastAPI()',
+      '',
+      '',
+      '@app.post("/predict")',
+      'async def predict(row: Row) -> dict[str, float]:',
+      '    return {"score": 0.5}',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** One uvicorn worker on a free port, ready; `stop` ends it. */
+async function serveApi(project, args, env = {}) {
   const port = await freePort();
-  const server = spawn('make', ['serve'], { cwd: project, env: { ...process.env, PYTHON: python, PORT: String(port) }, stdio: 'ignore', detached: true });
+  const server = spawn(path.join(project, '.venv', 'bin', 'python'), [...args, '--port', String(port)], {
+    cwd: project,
+    env: { ...process.env, PYTHONPATH: `${path.join(project, 'src')}:${work}`, PORT: String(port), ...env },
+    stdio: 'ignore',
+    detached: true,
+  });
+  for (let i = 0; i < 150; i++) {
+    const up = await fetch(`http://127.0.0.1:${port}/openapi.json`).then((r) => r.ok, () => false);
+    if (up) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { port, stop: () => process.kill(-server.pid, 'SIGTERM') };
+}
+
+async function maximum(port, body, seconds) {
+  const max = await autocannon({ url: `http://127.0.0.1:${port}/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body, duration: seconds, connections: 10 });
+  return {
+    requests_per_second: Math.round(max.requests.average),
+    p50_ms: max.latency.p50,
+    p99_ms: max.latency.p99,
+    errors: max.errors + max.timeouts + max.non2xx,
+    requests: max.requests.total,
+  };
+}
+
+async function benchApi(project) {
+  sh('make', ['thread'], { cwd: project });
+  const body = fs.readFileSync(path.join(project, 'contract', 'example-request.json'), 'utf8');
+  const seconds = quick ? 5 : 30;
+  const ours = await serveApi(project, ['-m', names.package, 'serve']);
   try {
-    for (let i = 0; i < 100; i++) {
-      const up = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
-      if (up) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    const fixed = await constantRate({ port: ours.port, body, rate: 200, seconds });
+    const max = await maximum(ours.port, body, seconds);
+    // The bare endpoint right after, on the same machine and load generator.
+    bareApp(project);
+    const bare = await serveApi(project, ['-m', 'uvicorn', 'bare_api:app', '--log-level', 'warning']);
+    try {
+      return { fixed_200: fixed, maximum: max, bare_fastapi: await maximum(bare.port, body, seconds), seconds_each: seconds };
+    } finally {
+      bare.stop();
     }
-    const body = fs.readFileSync(path.join(project, 'contract', 'example-request.json'), 'utf8');
-    const seconds = quick ? 5 : 30;
-    const fixed = await constantRate({ port, body, rate: 200, seconds });
-    const max = await autocannon({ url: `http://127.0.0.1:${port}/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body, duration: seconds, connections: 10 });
-    const maximum = {
-      requests_per_second: Math.round(max.requests.average),
-      p50_ms: max.latency.p50,
-      p99_ms: max.latency.p99,
-      errors: max.errors + max.timeouts + max.non2xx,
-      requests: max.requests.total,
-    };
-    return { fixed_200: fixed, maximum, seconds_each: seconds };
   } finally {
-    process.kill(-server.pid, 'SIGTERM');
+    ours.stop();
   }
 }
 
@@ -337,6 +385,8 @@ function targets() {
   const api = results.projects.api.fixed_200;
   t.push({ target: 'API p99 < 20 ms at 200 req/s', value: api.p99_ms, limit: 20 });
   t.push({ target: 'API errors at 200 req/s', value: api.errors, limit: 0 });
+  const { maximum: most, bare_fastapi: bare } = results.projects.api;
+  t.push({ target: 'API /predict ≥ 0.7 × bare FastAPI, req/s', value: ratio(most.requests_per_second, bare.requests_per_second), limit: 0.7, atLeast: true });
   for (const row of t) row.met = row.atLeast ? row.value >= row.limit : row.value <= row.limit;
   results.targets = t;
 }
@@ -359,6 +409,8 @@ function print() {
   console.log(`\nAPI, one uvicorn worker, ${seconds_each} s each (fixed rate: constant arrivals; maximum: autocannon, 10 connections):\n\n| load | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|`);
   console.log(`| fixed 200 req/s | ${f.requests_per_second} | ${f.p50_ms} | ${f.p99_ms} | ${f.errors} |`);
   console.log(`| maximum | ${m.requests_per_second} | ${m.p50_ms} | ${m.p99_ms} | ${m.errors} |`);
+  const b = results.projects.api.bare_fastapi;
+  console.log(`| maximum, bare FastAPI (same request model, constant answer) | ${b.requests_per_second} | ${b.p50_ms} | ${b.p99_ms} | ${b.errors} |`);
   console.log('\n## Targets\n\n| target | measured | limit | met |\n|---|---:|---:|---|');
   for (const t of results.targets) console.log(`| ${t.target} | ${t.value} | ${t.limit} | ${t.met ? 'yes' : 'NO'} |`);
 }
