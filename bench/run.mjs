@@ -209,7 +209,7 @@ function measure(args, cwd, env = {}) {
 }
 
 function scoringData(rows) {
-  const file = path.join(work, 'data', `customers-${rows}.csv`);
+  const file = path.join(work, 'data', `scoring-${rows}.csv`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     sh(python, [path.join(root, 'scripts', 'make-sample-data.py'), '--rows', String(rows), '--unlabelled', '--out', file]);

