@@ -55,6 +55,12 @@ const systemErrors: Record<string, [string, ExitCodeValue]> = {
   EDQUOT: ['disk quota exceeded', ExitCode.stepFailed],
 };
 
+/** What a file-system error means, in words, for the codes we know. */
+export function systemReason(error: unknown): string | undefined {
+  const { code } = (error ?? {}) as { code?: string };
+  return code ? systemErrors[code]?.[0] : undefined;
+}
+
 /** A file-system error as the user should read it: what failed, where, and a documented code. */
 export function fromSystemError(error: unknown): UserError | undefined {
   const { code, path } = (error ?? {}) as { code?: string; path?: string };

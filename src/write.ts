@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ExitCode, UserError } from './errors.js';
+import { ExitCode, systemReason, UserError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
 
 /**
@@ -145,11 +145,19 @@ const stagingName = /\.steel-thread-staging-(\d+)-[0-9a-f]{8}$/;
 export function createStaging(target: string, exists: boolean): string {
   const parent = exists ? target : path.dirname(target);
   const prefix = exists ? '' : `.${path.basename(target)}`;
-  fs.mkdirSync(parent, { recursive: true });
-  removeStaleStaging(parent, prefix);
-  const staging = path.join(parent, `${prefix}.steel-thread-staging-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
-  fs.mkdirSync(staging, { mode: 0o777 });
-  return staging;
+  let made: string | undefined;
+  try {
+    made = fs.mkdirSync(parent, { recursive: true });
+    removeStaleStaging(parent, prefix);
+    const staging = path.join(parent, `${prefix}.steel-thread-staging-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+    fs.mkdirSync(staging, { mode: 0o777 });
+    return staging;
+  } catch (error) {
+    // Nothing of the project exists yet: leave no folder of ours, and name the target, never the staging folder.
+    if (made) fs.rmSync(made, { recursive: true, force: true });
+    const reason = systemReason(error) ?? `the system refused (${(error as NodeJS.ErrnoException).code ?? 'an unknown error'})`;
+    throw new UserError(`cannot make the project in ${parent}: ${reason}; choose another folder`);
+  }
 }
 
 /** Removes the staging folders named `<prefix>.steel-thread-staging-…` in `parent` whose process is gone. */

@@ -90,6 +90,7 @@ const cases: Case[] = [
   // Target paths.
   { what: 'a target that is a file', setup: (d) => fs.writeFileSync(path.join(d, 'project'), 'x'), args: newWith(), code: 3, message: /exists and is not a folder/ },
   { what: 'a target under a file', setup: (d) => fs.writeFileSync(path.join(d, 'file'), 'x'), args: () => ['new', 'file/project', ...answers], code: 2, message: /file is a file, not a folder/ },
+  { what: 'a target where the system makes no folder (/proc)', args: () => ['new', '/proc/steel-thread-project', ...answers], code: 2, message: /^error: cannot make the project in \/proc: the system refused \(ENOENT\); choose another folder$/m },
   { what: 'a non-empty target', setup: (d) => { fs.mkdirSync(path.join(d, 'project')); fs.writeFileSync(path.join(d, 'project', 'x'), 'x'); }, args: newWith(), code: 3, message: /not empty.*--force/ },
   { what: 'a target that is a link pointing outside', setup: (d) => fs.symlinkSync(os.tmpdir(), path.join(d, 'project')), args: newWith(), code: 3, message: /symbolic link/ },
   { what: 'an unwritable folder', setup: (d) => { fs.mkdirSync(path.join(d, 'locked'), { mode: 0o555 }); }, args: () => ['new', 'locked/project', ...answers], code: 2, message: /cannot write in .*locked: permission denied/, unprivileged: true },
