@@ -34,14 +34,19 @@ export interface VerifyStep {
   output: string;
 }
 
-/** The steps --verify runs, in order. */
-export const verifyTargets = ['test', 'thread'] as const;
+/**
+ * The steps --verify runs, in order: the project's own environment first (`make setup`), as its
+ * README says, unless $PYTHON names an interpreter that already has the packages.
+ */
+export function verifyTargets(environment: NodeJS.ProcessEnv = process.env): string[] {
+  return environment.PYTHON ? ['test', 'thread'] : ['setup', 'test', 'thread'];
+}
 
 /**
  * Runs one of the generated project's make targets (with the interpreter from $PYTHON when it
  * is set) and hands back its output.
  */
-export async function verifyStep(dir: string, target: (typeof verifyTargets)[number]): Promise<VerifyStep> {
+export async function verifyStep(dir: string, target: string): Promise<VerifyStep> {
   const { execa } = await import('execa');
   const result = await execa('make', [target], { cwd: dir, all: true, reject: false, stdin: 'ignore' });
   if ((result as { code?: string }).code === 'ENOENT') {

@@ -76,6 +76,17 @@ describe('a generated CSV-drop project, run for real', () => {
     expect(run.stdout).toMatch(/ok\s+make test[\s\S]*ok\s+make thread/);
   }, slow);
 
+  it('--verify without PYTHON makes the project’s environment first, as its README says', async () => {
+    const dir = tempDir();
+    const run = await steelThread(['new', 'fresh', '--consumer', 'people', '--freshness', 'weekly', '--yes', '--no-git', '--verify'], {
+      cwd: dir,
+      env: { PYTHON: undefined, UV_PYTHON_DOWNLOADS: 'never' },
+    });
+    expect(run.code, run.output).toBe(0);
+    expect(run.stdout).toMatch(/ok\s+make setup[\s\S]*ok\s+make test[\s\S]*ok\s+make thread/);
+    expect(fs.existsSync(path.join(dir, 'fresh', '.venv', 'bin', 'python'))).toBe(true);
+  }, slow);
+
   it('--verify fails with the project’s own output, and keeps the project', async () => {
     const dir = tempDir();
     const broken = path.join(dir, 'templates');

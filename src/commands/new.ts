@@ -171,7 +171,7 @@ export function nextSteps(target: string, delivery: string): string[] {
 }
 
 async function verify(target: string): Promise<void> {
-  for (const make of verifyTargets) {
+  for (const make of verifyTargets()) {
     const step = await progress(`Verifying: make ${make}`, () => verifyStep(target, make));
     if (step.ok) {
       say(`  ${green('ok')}   ${step.command}`);
