@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const budgets = { src: { api: 700, csv: 600, table: 600 }, tests: { api: 450, csv: 450, table: 450 } };
-const ceilings = { src: { api: 975, csv: 745, table: 825 }, tests: { api: 510, csv: 450, table: 505 } };
+const ceilings = { src: { api: 923, csv: 697, table: 776 }, tests: { api: 494, csv: 375, table: 484 } };
 
 /** Lines of every .py file under `dir`, as `wc -l` counts them (a last line without a newline counts too). */
 function pythonLines(dir) {

@@ -13,6 +13,7 @@ from .schema import Field, Schema
 
 CHUNK_ROWS = 25_000
 SHOWN = 5
+Chunks = Iterable[pd.DataFrame]  # checked, typed rows, a frame at a time, as read_chunks yields
 
 
 @dataclass
@@ -115,10 +116,8 @@ def _check(column: Field, cells: pd.Series, problems: list[str]) -> pd.Series:
         outside = present & ~placeholder & ((typed < low) | (typed > high))
         failures[f"value(s) outside {low:g} to {high:g}"] = outside
     for what, mask in failures.items():
-        if mask.any():
+        if count := int(mask.sum()):
             lines = [str(index + 2) for index in mask[mask].index[:SHOWN]]  # the header is 1
-            more = f" and {int(mask.sum()) - len(lines)} more" if mask.sum() > len(lines) else ""
-            problems.append(
-                f"{column.name}: {int(mask.sum())} {what}, line {', '.join(lines)}{more}"
-            )
+            more = f" and {count - len(lines)} more" if count > len(lines) else ""
+            problems.append(f"{column.name}: {count} {what}, line {', '.join(lines)}{more}")
     return typed

@@ -1,12 +1,24 @@
-"""Writes that a crash cannot tear: a reader sees the old file or the new one, never half."""
+"""Writes that a crash cannot tear (a reader sees the old file or the new one, never half), and
+the record of each run: records/<run id>.json, to measure performance once outcomes are known."""
 
 import json
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Delivery:
+    rows: int
+    location: str
+    scores: np.ndarray
 
 
 @contextmanager
@@ -42,3 +54,14 @@ def append_json_line(path: Path, value: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("ab") as handle:
         handle.write((json.dumps(value, sort_keys=True) + "\n").encode())
+
+
+def write_run(records: Path, run_id: str, delivery: Delivery, facts: dict[str, Any]) -> Path:
+    """What was delivered: model, rows, where they went, and the score distribution."""
+    scores, path = delivery.scores, records / f"{run_id}.json"
+    counts, edges = np.histogram(scores, bins=10, range=(0.0, 1.0))
+    summary = {f"{low:.1f}-{low + 0.1:.1f}": int(n) for low, n in zip(edges, counts, strict=False)}
+    facts |= {"rows": delivery.rows, "delivered_to": delivery.location, "histogram": summary}
+    facts |= {"mean_score": round(float(scores.mean()), 6)} if len(scores) else {}
+    write_json(path, {"run_id": run_id, "recorded_at": datetime.now(UTC).isoformat(), **facts})
+    return path

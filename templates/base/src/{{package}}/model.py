@@ -1,11 +1,5 @@
-"""The model: a logistic regression kept as what it learned, and the day-one constant model.
-
-A model is an intercept, a weight per number and per code (rounded to six significant digits)
-and the encoding of the schema it was trained on, stored as JSON: it loads under any library
-release, scores without scikit-learn, and its version hashes all that with the training data's
-fingerprint, so the same data gives the same version on any release. The constant model has no
-weights: every row scores the training rate.
-"""
+"""The model, kept as JSON of what it learned (it loads and scores without scikit-learn), and
+the day-one constant model: no weights, every row scores the training rate."""
 
 import hashlib
 import json
@@ -81,11 +75,9 @@ def _round(value: float) -> float:
 def train(training: pd.DataFrame, schema: Schema, data_fingerprint: str) -> Model:
     """Deterministic: a fixed seed and rounded weights, so the same data gives the same model."""
     columns = {  # numbers as they are, and a 0/1 column per code
-        f"{f.name}={code}" if code else f.name: training[f.name] == code
-        if code
-        else training[f.name]
+        f"{f.name}={c}" if c else f.name: training[f.name] == c if c else training[f.name]
         for f in schema.features
-        for code in f.codes or ("",)
+        for c in f.codes or ("",)
     }
     encoded = pd.DataFrame(columns).astype(float)
     scaler = StandardScaler().fit(encoded)
@@ -93,11 +85,8 @@ def train(training: pd.DataFrame, schema: Schema, data_fingerprint: str) -> Mode
     weights = dict(zip(encoded.columns, fitted.coef_[0] / scaler.scale_, strict=True))
     intercept = fitted.intercept_[0] - float(np.dot(list(weights.values()), scaler.mean_))
     numbers = {f.name: _round(weights[f.name]) for f in schema.features if not f.codes}
-    codes = {
-        f.name: {c: _round(weights[f"{f.name}={c}"]) for c in f.codes}
-        for f in schema.features
-        if f.codes
-    }
+    coded = [f for f in schema.features if f.codes]
+    codes = {f.name: {c: _round(weights[f"{f.name}={c}"]) for c in f.codes} for f in coded}
     return Model("logistic", _round(intercept), schema.encoding(), numbers, codes, data_fingerprint)
 
 
@@ -114,10 +103,8 @@ def auc(model: Model, held_out: pd.DataFrame, schema: Schema) -> float:
 def gate(candidate: float, baseline: float, live: float | None, hurdle: float) -> list[str]:
     """Why to promote or not: better than the constant baseline, at least the hurdle rate set
     up front, no worse than the live model. Promote when none of the reasons is a FAIL."""
-    checks = [
-        (candidate > baseline, "naive baseline", baseline),
-        (candidate >= hurdle, "hurdle rate", hurdle),
-    ]
+    checks = [(candidate > baseline, "naive baseline", baseline)]
+    checks += [(candidate >= hurdle, "hurdle rate", hurdle)]
     checks += [(candidate >= live, "live model", live)] if live is not None else []
     return [
         f"{'pass' if ok else 'FAIL'}: AUC {candidate} vs {what} {value}"

@@ -1,6 +1,5 @@
 """The one schema, contract/schema.json: a Frictionless Table Schema with a `role` per field
-(id, feature, label, pass-through; see the README). Every check, encoding and contract comes
-from it."""
+(see the README). Every check, encoding and contract comes from it."""
 
 import json
 import math

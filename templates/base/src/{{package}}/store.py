@@ -1,9 +1,5 @@
-"""The versioned model store: every model under its version, and which one was live when.
-
-models/<version>/model.json       what the model learned, and the schema encoding it needs
-models/<version>/metadata.json    metrics, data, parameters, code and library versions, time
-models/promotions.jsonl           one line per promotion, oldest first
-"""
+"""The versioned model store: models/<version>/model.json and metadata.json, and which model
+was live when: models/promotions.jsonl, one line per promotion, oldest first."""
 
 import json
 import platform
@@ -30,17 +26,15 @@ class ModelStore:
         write_json(folder / "model.json", asdict(model))
         versions = {name: packages.version(name) for name in ("numpy", "pandas", "scikit-learn")}
         metadata |= {"version": model.version, "saved_at": _now(), "code_version": code_version()}
-        write_json(
-            folder / "metadata.json", metadata | {"python": platform.python_version(), **versions}
-        )
+        metadata |= {"python": platform.python_version(), **versions}
+        write_json(folder / "metadata.json", metadata)
 
     def load(self, version: str) -> Model:
         return Model(**json.loads((self.root / version / "model.json").read_text()))
 
     def promote(self, version: str, reasons: list[str]) -> None:
-        append_json_line(
-            self.promotions, {"version": version, "promoted_at": _now(), "reasons": reasons}
-        )
+        entry = {"version": version, "promoted_at": _now(), "reasons": reasons}
+        append_json_line(self.promotions, entry)
 
     def history(self) -> list[dict[str, Any]]:
         lines = self.promotions.read_text().splitlines() if self.promotions.exists() else []

@@ -5,8 +5,8 @@ from collections.abc import Callable
 import pandas as pd
 
 from . import data, deliver
+from .files import Delivery, write_run
 from .model import PARAMETERS, Model, auc, gate, split, train
-from .record import Delivery, write_run
 from .schema import Schema
 from .settings import Settings
 from .store import ModelStore
@@ -23,10 +23,8 @@ def run(settings: Settings, schema: Schema, say: Say = print) -> tuple[Model, De
     rows = data.read_chunks(settings.scoring_data, schema, labelled=False)
     delivery = deliver.deliver(model, rows, schema, settings)
     say(f"delivered {delivery.rows} predictions to {delivery.location} (model {model.version})")
-    facts = {
-        "model_version": model.version,
-        "scoring_data": data.fingerprint(settings.scoring_data),
-    }
+    scored = data.fingerprint(settings.scoring_data)
+    facts = {"model_version": model.version, "scoring_data": scored}
     say(f"recorded the run in {write_run(settings.records, settings.run_id, delivery, facts)}")
     return model, delivery
 
@@ -39,10 +37,8 @@ def choose_model(training: pd.DataFrame, schema: Schema, settings: Settings, say
         return constant
     store, (fitting, held_out) = ModelStore(settings.model_store), split(training, schema)
     candidate = train(fitting, schema, data.fingerprint(settings.training_data))
-    metrics = {
-        "auc": auc(candidate, held_out, schema),
-        "baseline_auc": auc(constant, held_out, schema),
-    }
+    metrics = {"auc": auc(candidate, held_out, schema)}
+    metrics["baseline_auc"] = auc(constant, held_out, schema)
     store.save(candidate, {"metrics": metrics, "parameters": PARAMETERS, "rows": len(fitting)})
     live = store.live()
     if live == candidate.version:

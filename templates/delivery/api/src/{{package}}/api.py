@@ -1,11 +1,6 @@
-"""The API stub: `POST /predict` (one row's features in; score and model version out), `GET
-/health` (the process is up), `GET /ready` (it can score: 503 with why, if not), `GET /version`.
-
-The request model comes from the schema and is checked strictly, by the data checks' rules ("5"
-is not a number, 42.0 not a whole one; NaN, placeholders and unknown fields are refused). Every
-refusal is a 4xx in one shape that never echoes the input; a live model of another schema gets
-a 503 that says to retrain, never a 500.
-"""
+"""The API stub: POST /predict, GET /health, /ready and /version. Requests are checked strictly,
+by the data checks' rules; every refusal is a 4xx in one shape that never echoes the input, and
+a live model of another schema gets a 503 that says to retrain, never a 500."""
 
 import json
 from collections.abc import AsyncIterator
@@ -29,6 +24,9 @@ from .schema import Schema
 MAX_BODY_BYTES, DRAIN_BYTES = 1_000_000, 64_000_000
 FLUSH_EVERY = 100  # predictions held in memory before they are appended to the record
 STRICT = ConfigDict(extra="forbid", strict=True, protected_namespaces=())
+# Named here, not by Python's HTTP phrases (3.13 renamed 413 and 422): one contract on any Python.
+REFUSALS = {400: "Bad Request", 413: "Content Too Large", 415: "Unsupported Media Type"}
+REFUSALS |= {422: "Unprocessable Content", 503: "Service Unavailable"}
 
 
 def _checked(column: Column) -> AfterValidator:
@@ -48,24 +46,18 @@ def _annotation(column: Column) -> Any:
     if column.is_category:
         return Literal[column.codes]
     kind = int if column.type == "integer" else float
-    return Annotated[
-        kind, Field(ge=kind(column.minimum), le=kind(column.maximum)), _checked(column)
-    ]
+    limits = Field(ge=kind(column.minimum), le=kind(column.maximum))
+    return Annotated[kind, limits, _checked(column)]
 
 
 def bodies(schema: Schema) -> tuple[type[BaseModel], type[BaseModel]]:
     """The request and the prediction, named in the consumer's words."""
     name = "".join(word.capitalize() for word in schema.words["entity"].split())
-    fields: dict[str, Any] = {
-        c.name: (_annotation(c), ...) for c in schema.role("id") + schema.features
-    }
+    required = schema.role("id") + schema.features
+    fields: dict[str, Any] = {c.name: (_annotation(c), ...) for c in required}
     fields |= {c.name: (_annotation(c) | None, None) for c in schema.role("pass-through")}
-    out: dict[str, Any] = {
-        schema.entity: (str, ...),
-        "score": (float, ...),
-        "model_version": (str, ...),
-    }
-    out |= dict.fromkeys(schema.passed_through, (str | None, None))
+    out: dict[str, Any] = {schema.entity: (str, ...), "score": (float, ...)}
+    out |= {"model_version": (str, ...), **dict.fromkeys(schema.passed_through, (str | None, None))}
     return create_model(name, __config__=STRICT, **fields), create_model(f"{name}Prediction", **out)
 
 
@@ -106,14 +98,14 @@ def create_app(model: Model, schema: Schema, records: Path, run_id: str | None =
         yield
         recorder.flush()
 
-    words = schema.words
-    app = FastAPI(
-        title=words["score"].capitalize(), description=words["scoreDescription"], lifespan=lifespan
-    )
+    title, about = schema.words["score"].capitalize(), schema.words["scoreDescription"]
+    app = FastAPI(title=title, version="1", description=about, lifespan=lifespan)
     app.add_middleware(JsonBodies)
     app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, refused)  # type: ignore[arg-type]
-    responses: dict[int | str, Any] = {code: {"model": Error} for code in (400, 413, 415, 422, 503)}
+    responses: dict[int | str, Any] = {
+        code: {"model": Error, "description": what} for code, what in REFUSALS.items()
+    }
 
     @app.post("/predict", response_model=Prediction, responses=responses)
     async def predict(row: Row) -> dict[str, Any]:  # type: ignore[valid-type]
@@ -129,7 +121,7 @@ def create_app(model: Model, schema: Schema, records: Path, run_id: str | None =
     async def health() -> dict[str, str]:
         return {"status": "ok", "model_version": model.version}
 
-    @app.get("/ready", responses={503: {"model": Error}})
+    @app.get("/ready", responses={503: responses[503]})
     async def ready() -> dict[str, str]:
         if refusal:
             raise HTTPException(503, refusal)
@@ -179,9 +171,8 @@ class JsonBodies:
             return await self.app(scope, receive, send)
         kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
         if kind != b"application/json":
-            return await error(415, "send the body as JSON (Content-Type: application/json)")(
-                scope, receive, send
-            )
+            refusal = error(415, "send the body as JSON (Content-Type: application/json)")
+            return await refusal(scope, receive, send)
         chunks, size, more = [], 0, True
         while more:  # an oversized body is read on and dropped, so the client gets the 413
             message = await receive()
@@ -189,9 +180,8 @@ class JsonBodies:
             chunks += [message.get("body", b"")] if size <= MAX_BODY_BYTES else []
             more = message.get("more_body", False) and size <= DRAIN_BYTES
         if size > MAX_BODY_BYTES:
-            return await error(413, f"the body is over {MAX_BODY_BYTES} bytes")(
-                scope, receive, send
-            )
+            refusal = error(413, f"the body is over {MAX_BODY_BYTES} bytes")
+            return await refusal(scope, receive, send)
 
         async def replay() -> dict[str, Any]:
             return {"type": "http.request", "body": b"".join(chunks), "more_body": False}

@@ -1,28 +1,25 @@
-"""API stub: the prediction service, served by `make serve` and proved by `make thread`, which
-starts the real service on a free loopback port, sends it every scoring row over HTTP (with the
-standard library, as a consumer would) and stops it: a thread that passes has shown that the
-service answers with the model it is about to serve."""
+"""API stub: the prediction service, served by `make serve`; `make thread` proves it by sending
+every scoring row over real HTTP to the service with the model it is about to serve."""
 
 import contextlib
-import http.client
 import json
 import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
+from http.client import HTTPConnection
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import uvicorn
 from fastapi import FastAPI
 
 from . import data
 from .api import create_app
-from .data import DataError
+from .data import Chunks, DataError
+from .files import Delivery
 from .model import Model
-from .record import Delivery
 from .schema import Schema
 from .settings import ConfigError, Settings
 from .store import ModelStore
@@ -32,9 +29,7 @@ def check(settings: Settings) -> None:
     """Nothing to check before training: the service is started on a free port."""
 
 
-def deliver(
-    model: Model, rows: Iterable[pd.DataFrame], schema: Schema, settings: Settings
-) -> Delivery:
+def deliver(model: Model, rows: Chunks, schema: Schema, settings: Settings) -> Delivery:
     """Scores every row through the real service, on one connection, then stops the service."""
     scores: list[float] = []
     whole = {f.name: "int64" for f in schema.features if f.type == "integer"}  # read as floats
@@ -46,9 +41,8 @@ def deliver(
                 if status != 200:
                     raise DataError("/predict", [f"answered {status}: {answer[:1000].decode()}"])
                 scores.append(json.loads(answer)["score"])
-    return Delivery(
-        len(scores), f"http://{connection.host}:{connection.port}/predict", np.array(scores)
-    )
+    url = f"http://{connection.host}:{connection.port}/predict"
+    return Delivery(len(scores), url, np.array(scores))
 
 
 def serve(settings: Settings, schema: Schema) -> int:
@@ -87,7 +81,7 @@ def load_model(settings: Settings, schema: Schema) -> Model:
 
 
 @contextlib.contextmanager
-def running(app: FastAPI) -> Iterator[http.client.HTTPConnection]:
+def running(app: FastAPI) -> Iterator[HTTPConnection]:
     """Serves `app` in a thread on a loopback port the system picks; yields a connection to it."""
     sock = socket.create_server(("127.0.0.1", 0))  # bound here: no other process can take it
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # else each answer waits 40 ms
@@ -101,7 +95,7 @@ def running(app: FastAPI) -> Iterator[http.client.HTTPConnection]:
                 raise RuntimeError("the prediction service did not start")
             time.sleep(0.01)
         host, port = sock.getsockname()
-        with contextlib.closing(http.client.HTTPConnection(host, port, timeout=30)) as connection:
+        with contextlib.closing(HTTPConnection(host, port, timeout=30)) as connection:
             yield connection
     finally:
         server.should_exit = True
@@ -109,9 +103,7 @@ def running(app: FastAPI) -> Iterator[http.client.HTTPConnection]:
         sock.close()
 
 
-def call(
-    connection: http.client.HTTPConnection, path: str, body: bytes | None = None
-) -> tuple[int, bytes]:
+def call(connection: HTTPConnection, path: str, body: bytes | None = None) -> tuple[int, bytes]:
     """GET `path`, or POST `body` to it: the status and the answer. http.client, not urllib,
     which would send even loopback calls through a proxy set in the environment."""
     headers = {"Content-Type": "application/json"}

@@ -1,23 +1,16 @@
-"""CSV drop: a ranked list for people to work through, delivered so nobody reads half a file.
-
-    outbox/predictions-<run id>.csv            highest score first, ties by entity id
-    outbox/predictions-<run id>.manifest.json  written last: rows, sha256, columns, model, run
-
-Both are written in outbox/.partial/, synced and renamed into outbox/, the manifest last, so a
-consumer that waits for the manifest always finds the whole CSV it describes. The same run id
-gives the same bytes: re-running a run replaces its drop with an identical one.
-"""
+"""CSV drop: outbox/predictions-<run id>.csv, a ranked list for people to work through, and its
+.manifest.json, both staged in outbox/.partial/ and renamed in, the manifest last: a consumer that
+waits for it finds the whole CSV. The same run id gives the same bytes."""
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import pandas as pd
 
-from .data import repeated_ids
-from .files import atomic_file, write_json
+from .data import Chunks, repeated_ids
+from .files import Delivery, atomic_file, write_json
 from .model import Model
-from .record import Delivery
 from .schema import Schema
 from .settings import Settings
 
@@ -29,9 +22,7 @@ def check(settings: Settings) -> None:
     """Nothing to check before training: the outbox is made when the drop is written."""
 
 
-def deliver(
-    model: Model, rows: Iterable[pd.DataFrame], schema: Schema, settings: Settings
-) -> Delivery:
+def deliver(model: Model, rows: Chunks, schema: Schema, settings: Settings) -> Delivery:
     shown = [schema.entity, *schema.passed_through]
     ranked = pd.concat([chunk[shown].assign(score=model.score(chunk).round(6)) for chunk in rows])
     if (repeated := ranked[schema.entity].duplicated()).any():
@@ -41,21 +32,15 @@ def deliver(
     for column in shown:  # shown as text, with an apostrophe in front
         text = ranked[column].astype(str)
         ranked[column] = text.where(~text.str.startswith(FORMULA_STARTS), "'" + text)
-    ranked = ranked.assign(model_version=model.version, run_id=settings.run_id)[columns(schema)]
+    header = columns(schema)
+    ranked = ranked.assign(model_version=model.version, run_id=settings.run_id)[header]
     name, staging = f"predictions-{settings.run_id}", settings.outbox / ".partial"
     drop = settings.outbox / f"{name}.csv"
     with atomic_file(drop, staging) as handle:
-        ranked.to_csv(
-            handle, index=False, lineterminator="\r\n", float_format="%.6f", encoding="utf-8"
-        )
+        ranked.to_csv(handle, index=False, lineterminator="\r\n", float_format="%.6f")  # UTF-8
     with drop.open("rb") as written:
         sha256 = hashlib.file_digest(written, "sha256").hexdigest()
-    manifest = {
-        "file": drop.name,
-        "rows": len(ranked),
-        "sha256": sha256,
-        "columns": columns(schema),
-    }
+    manifest = {"file": drop.name, "rows": len(ranked), "sha256": sha256, "columns": header}
     manifest |= {"model_version": model.version, "run_id": settings.run_id}
     write_json(settings.outbox / f"{name}.manifest.json", manifest, staging)
     return Delivery(len(ranked), str(drop), ranked["score"].to_numpy())

@@ -1,15 +1,10 @@
-"""Table export: scores as rows of a database table, for analysts, reports and downstream jobs.
-
-The database is DATABASE_URL's (a SQLite file in the outbox by default, or PostgreSQL), its
-tables made from contract/predictions.sql where they are missing. A run is one transaction that
-deletes the run id's rows and inserts the new ones, so readers see the old run or the new one,
-never half; two runs of one run id take turns (an advisory lock on PostgreSQL, BEGIN IMMEDIATE
-on SQLite), so the second replaces the first instead of failing on the primary key.
-"""
+"""Table export: scores as rows of DATABASE_URL's table (SQLite in the outbox by default). A run
+is one transaction that replaces the run id's rows, so readers never see half a run; two runs of
+one run id take turns, so the second replaces the first instead of failing on the primary key."""
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,9 +15,9 @@ from sqlalchemy import create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
-from .data import repeated_ids
+from .data import Chunks, repeated_ids
+from .files import Delivery
 from .model import Model
-from .record import Delivery
 from .schema import Schema, contract_file
 from .settings import ConfigError, Settings
 
@@ -51,13 +46,10 @@ CREATE TABLE IF NOT EXISTS prediction_runs (
 
 def contracts(schema: Schema) -> dict[str, str]:
     """contract/predictions.sql: plain SQL that PostgreSQL and SQLite both run unchanged."""
-    quoted = {
-        name: '"' + name.replace('"', '""') + '"'
-        for name in (schema.entity, *schema.passed_through)
-    }
+    names = (schema.entity, *schema.passed_through)
+    quoted = {name: '"' + name.replace('"', '""') + '"' for name in names}
     passed = "".join(f"    {quoted[name]} VARCHAR(1000),\n" for name in schema.passed_through)
-    ddl = DDL.format(id=quoted[schema.entity], passed=passed, **schema.words)
-    return {"predictions.sql": ddl}
+    return {"predictions.sql": DDL.format(id=quoted[schema.entity], passed=passed, **schema.words)}
 
 
 def check(settings: Settings) -> None:
@@ -77,9 +69,7 @@ def database_url(settings: Settings, environ: Mapping[str, str] = os.environ) ->
     return url
 
 
-def deliver(
-    model: Model, rows: Iterable[pd.DataFrame], schema: Schema, settings: Settings
-) -> Delivery:
+def deliver(model: Model, rows: Chunks, schema: Schema, settings: Settings) -> Delivery:
     try:
         return export(database_url(settings), model, rows, schema, settings.run_id)
     except (IntegrityError, pd.errors.DatabaseError) as error:  # pandas wraps the driver's
@@ -88,11 +78,10 @@ def deliver(
         raise repeated_ids(settings.scoring_data, schema) from None  # the key met an id twice
 
 
-def export(
-    url: URL, model: Model, rows: Iterable[pd.DataFrame], schema: Schema, run_id: str
-) -> Delivery:
+def export(url: URL, model: Model, rows: Chunks, schema: Schema, run_id: str) -> Delivery:
     engine, scores = connect(url), []
     stamp = {"run_id": run_id, "model_version": model.version}
+    columns = [schema.entity, *schema.passed_through]
     try:
         create_tables(engine)
         with engine.begin() as connection:
@@ -101,17 +90,14 @@ def export(
                 connection.execute(text(f"DELETE FROM {table} WHERE run_id = :run_id"), stamp)
             for chunk in rows:
                 scores.append(model.score(chunk))
-                kept = chunk[[schema.entity, *schema.passed_through]].assign(
-                    score=scores[-1], **stamp
-                )
+                kept = chunk[columns].assign(score=scores[-1], **stamp)
                 kept.to_sql(
                     "predictions", connection, if_exists="append", index=False, chunksize=10_000
                 )
             delivered = np.concatenate(scores) if scores else np.array([])
             done = {"row_count": len(delivered), "delivered_at": datetime.now(UTC), **stamp}
-            pd.DataFrame([done]).to_sql(
-                "prediction_runs", connection, if_exists="append", index=False
-            )
+            run = pd.DataFrame([done])
+            run.to_sql("prediction_runs", connection, if_exists="append", index=False)
     finally:
         engine.dispose()
     return Delivery(len(delivered), f"predictions in {shown(url)}", delivered)
@@ -152,9 +138,8 @@ def create_tables(engine: Engine) -> None:
             return
     except OperationalError as error:
         raise ConfigError(f"cannot reach {shown(engine.url)}: {str(error.orig).strip()}") from None
-    ddl = "\n".join(
-        line.split("--")[0] for line in contract_file("predictions.sql").read_text().splitlines()
-    )
+    lines = contract_file("predictions.sql").read_text().splitlines()
+    ddl = "\n".join(line.split("--")[0] for line in lines)  # comments off: ";" may be in one
     with engine.begin() as connection:
         take_turns(connection, "predictions.ddl")
         for statement in filter(str.strip, ddl.split(";")):
