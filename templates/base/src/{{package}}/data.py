@@ -36,9 +36,7 @@ def load(path: Path, schema: Schema, *, labelled: bool) -> pd.DataFrame:
     return pd.concat(read_chunks(path, schema, labelled=labelled), ignore_index=True)
 
 
-def read_chunks(
-    path: Path, schema: Schema, *, labelled: bool, rows: int = CHUNK_ROWS
-) -> Iterator[pd.DataFrame]:
+def read_chunks(path: Path, schema: Schema, *, labelled: bool, rows: int = CHUNK_ROWS) -> Chunks:
     """Checked, typed chunks, for bounded memory (an id repeated across chunks is caught where
     every id is seen: the ranking, or the table's primary key)."""
     source, read = str(path), 0

@@ -62,10 +62,8 @@ COMMANDS: dict[str, Callable[[Settings, Schema], int]] = {"serve": serve}
 def contracts(schema: Schema) -> dict[str, str]:
     """contract/openapi.json, and a valid request: contract/example-request.json."""
     app = create_app(Model("constant", 0.0, schema.encoding()), schema, Path("records"))
-    return {
-        "openapi.json": json.dumps(app.openapi(), indent=2) + "\n",
-        "example-request.json": json.dumps(schema.example(), indent=2) + "\n",
-    }
+    contents = {"openapi.json": app.openapi(), "example-request.json": schema.example()}
+    return {name: json.dumps(value, indent=2) + "\n" for name, value in contents.items()}
 
 
 def load_model(settings: Settings, schema: Schema) -> Model:
