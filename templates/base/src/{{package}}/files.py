@@ -30,7 +30,7 @@ def atomic_file(path: Path, staging: Path | None = None) -> Iterator[IO[bytes]]:
     with tempfile.NamedTemporaryFile(dir=staging or path.parent, delete=False) as handle:
         try:
             os.fchmod(handle.fileno(), 0o644)  # readable by the consumer, as any other file
-            yield handle
+            yield handle.file  # the file itself: the wrapper costs a lookup per write
             handle.flush()
             os.fsync(handle.fileno())
         except BaseException:

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from .data import Chunks, repeated_ids
@@ -24,10 +25,13 @@ def check(settings: Settings) -> None:
 
 def deliver(model: Model, rows: Chunks, schema: Schema, settings: Settings) -> Delivery:
     shown = [schema.entity, *schema.passed_through]
-    ranked = pd.concat([chunk[shown].assign(score=model.score(chunk).round(6)) for chunk in rows])
+    kept = [chunk[shown].assign(score=model.score(chunk).round(6)) for chunk in rows]
+    ranked = pd.concat(kept, ignore_index=True)
     if (repeated := ranked[schema.entity].duplicated()).any():
         raise repeated_ids(settings.scoring_data, schema, ranked[schema.entity][repeated])
-    ranked = ranked.sort_values(["score", schema.entity], ascending=[False, True], kind="stable")
+    # numpy's lexsort on the ids' UTF-8 bytes orders as sort_values would, several times quicker
+    ids = ranked[schema.entity].str.encode("utf-8").to_numpy(dtype=bytes)
+    ranked = ranked.iloc[np.lexsort((ids, -ranked["score"].to_numpy()))]
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
     for column in shown:  # shown as text, with an apostrophe in front
         text = ranked[column].astype(str)
