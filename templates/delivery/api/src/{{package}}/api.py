@@ -23,7 +23,9 @@ from .schema import Schema
 
 MAX_BODY_BYTES, DRAIN_BYTES = 1_000_000, 64_000_000
 FLUSH_EVERY = 100  # predictions held in memory before they are appended to the record
+# protected_namespaces=(): "model_version" is our field; pydantic before 2.10 warns of "model_".
 STRICT = ConfigDict(extra="forbid", strict=True, protected_namespaces=())
+ANSWER = ConfigDict(protected_namespaces=())
 # Named here, not by Python's HTTP phrases (3.13 renamed 413 and 422): one contract on any Python.
 REFUSALS = {400: "Bad Request", 413: "Content Too Large", 415: "Unsupported Media Type"}
 REFUSALS |= {422: "Unprocessable Content", 503: "Service Unavailable"}
@@ -58,7 +60,8 @@ def bodies(schema: Schema) -> tuple[type[BaseModel], type[BaseModel]]:
     fields |= {c.name: (_annotation(c) | None, None) for c in schema.role("pass-through")}
     out: dict[str, Any] = {schema.entity: (str, ...), "score": (float, ...)}
     out |= {"model_version": (str, ...), **dict.fromkeys(schema.passed_through, (str | None, None))}
-    return create_model(name, __config__=STRICT, **fields), create_model(f"{name}Prediction", **out)
+    prediction = create_model(f"{name}Prediction", __config__=ANSWER, **out)
+    return create_model(name, __config__=STRICT, **fields), prediction
 
 
 class Recorder:
