@@ -72,8 +72,10 @@ def database_url(settings: Settings, environ: Mapping[str, str] = os.environ) ->
 def deliver(model: Model, rows: Chunks, schema: Schema, settings: Settings) -> Delivery:
     try:
         return export(database_url(settings), model, rows, schema, settings.run_id)
-    except (IntegrityError, pd.errors.DatabaseError) as error:  # pandas wraps the driver's
-        if not isinstance(error.__cause__ or error, IntegrityError):
+    except (IntegrityError, pd.errors.DatabaseError) as error:  # newer pandas wraps the error
+        if not isinstance(error, IntegrityError) and not isinstance(
+            error.__cause__, IntegrityError
+        ):
             raise
         raise repeated_ids(settings.scoring_data, schema) from None  # the key met an id twice
 
