@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, repoRoot, tempDir } from './support/cli.js';
-import { lowestEnvironment, make, setup, slow, venvPython } from './support/python.js';
+import { lowestTests, make, setup, slow, venvPython } from './support/python.js';
 import { readCsv, readSchema, type ProjectSchema } from './support/schema.js';
 
 /** A free TCP port on loopback. */
@@ -142,8 +142,7 @@ describe('a generated API project, served for real', () => {
   }, slow);
 
   it('passes its tests resolved to the lowest allowed releases, on the oldest Python', async () => {
-    const python = await lowestEnvironment(project, path.join(tempDir(), 'lowest'));
-    const tests = await make(project, 'test', { PYTHON: python });
+    const tests = await lowestTests(project);
     expect(tests.code, tests.output).toBe(0);
   }, slow);
 

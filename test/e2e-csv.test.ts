@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generate, steelThread, templatesDir, tempDir } from './support/cli.js';
-import { lowestEnvironment, make, newestPython, setup, slow, venvPython } from './support/python.js';
+import { lowestTests, make, newestPython, setup, slow, venvPython } from './support/python.js';
 import { readCsv, readSchema } from './support/schema.js';
 
 describe('a generated CSV-drop project, run for real', () => {
@@ -31,8 +31,7 @@ describe('a generated CSV-drop project, run for real', () => {
   }, slow);
 
   it('passes its tests resolved to the lowest allowed releases, on the oldest Python', async () => {
-    const python = await lowestEnvironment(project, path.join(tempDir(), 'lowest'));
-    const tests = await make(project, 'test', { PYTHON: python });
+    const tests = await lowestTests(project);
     expect(tests.code, tests.output).toBe(0);
     expect(tests.output).toMatch(/\d+ passed/);
   }, slow);

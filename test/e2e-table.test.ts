@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, tempDir } from './support/cli.js';
 import { createDatabase, type Database } from './support/postgres.js';
-import { lowestEnvironment, make, setup, slow, venvPython, wheelEnvironment } from './support/python.js';
+import { lowestTests, make, setup, slow, venvPython, wheelEnvironment } from './support/python.js';
 import { readCsv } from './support/schema.js';
 
 /** Rows in the predictions table of a SQLite file, read by the project's own interpreter. */
@@ -39,8 +39,7 @@ describe('a generated table-export project, run for real', () => {
   }, slow);
 
   it('passes its tests resolved to the lowest allowed releases, on the oldest Python, PostgreSQL included', async () => {
-    const python = await lowestEnvironment(project, path.join(tempDir(), 'lowest'));
-    const tests = await make(project, 'test', { PYTHON: python, TEST_DATABASE_URL: database.url });
+    const tests = await lowestTests(project, { TEST_DATABASE_URL: database.url });
     expect(tests.code, tests.output).toBe(0);
     expect(tests.output).not.toMatch(/SKIPPED|skipped/);
   }, slow);

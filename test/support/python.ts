@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { Run } from './cli.js';
+import { tempDir, type Run } from './cli.js';
 
 /**
  * Generated projects run as their README says: `make setup` makes `.venv` with uv (from PyPI),
@@ -105,6 +105,12 @@ export async function lowestEnvironment(projectDir: string, venvDir: string): Pr
   const install = ['pip', 'install', '--quiet', '--resolution', 'lowest-direct', '-e', '.', '--group', 'dev'];
   expectSuccess('uv pip install --resolution lowest-direct', await run('uv', install, projectDir, { VIRTUAL_ENV: venvDir }));
   return path.join(venvDir, 'bin', 'python');
+}
+
+/** `make test` with the project held at the lowest releases its ranges allow (see above). */
+export async function lowestTests(projectDir: string, env: Record<string, string> = {}): Promise<Run> {
+  const python = await lowestEnvironment(projectDir, path.join(tempDir(), 'lowest'));
+  return make(projectDir, 'test', { PYTHON: python, ...env });
 }
 
 /** The interpreter of the project's own environment, made by `setup`. */
