@@ -57,11 +57,9 @@ def append_json_line(path: Path, value: Any) -> None:
 
 
 def write_run(records: Path, run_id: str, delivery: Delivery, facts: dict[str, Any]) -> Path:
-    """What was delivered: model, rows, where they went, and the score distribution."""
-    scores, path = delivery.scores, records / f"{run_id}.json"
-    counts, edges = np.histogram(scores, bins=10, range=(0.0, 1.0))
-    summary = {f"{low:.1f}-{low + 0.1:.1f}": int(n) for low, n in zip(edges, counts, strict=False)}
-    facts |= {"rows": delivery.rows, "delivered_to": delivery.location, "histogram": summary}
-    facts |= {"mean_score": round(float(scores.mean()), 6)} if len(scores) else {}
-    write_json(path, {"run_id": run_id, "recorded_at": datetime.now(UTC).isoformat(), **facts})
+    """What was delivered: model, rows, where they went, and the scores' deciles."""
+    deciles = np.quantile(delivery.scores, np.linspace(0, 1, 11)).round(6).tolist()
+    facts |= {"rows": delivery.rows, "delivered_to": delivery.location, "score_deciles": deciles}
+    record = {"run_id": run_id, "recorded_at": datetime.now(UTC).isoformat(), **facts}
+    write_json(path := records / f"{run_id}.json", record)
     return path

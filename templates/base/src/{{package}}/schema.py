@@ -26,18 +26,15 @@ class Field:
     description: str = ""
     minimum: float = -math.inf
     maximum: float = math.inf
-    codes: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()  # a category's codes, or a binary label's values
+    positives: tuple[str, ...] = ("1",)  # the label's values that mean 1
     placeholders: tuple[float | str, ...] = ()  # values that mean "unknown": refused
     max_length: int = 64
 
-    @property
-    def is_category(self) -> bool:
-        return self.type == "string"
-
     def typical(self) -> float | str:
-        """A valid, unremarkable value: the middle of the range, or the first code."""
+        """A valid, unremarkable value: the first code, or the middle of the range."""
         middle = (self.minimum + self.maximum) / 2
-        if self.is_category:
+        if self.codes:
             return self.codes[0]
         return round(middle) if self.type == "integer" else round(middle, 2)
 
@@ -59,6 +56,11 @@ class Schema:
         return self.role("label")[0].name
 
     @property
+    def binary(self) -> bool:
+        """A label of two values (a probability is scored), else a number (it is predicted)."""
+        return bool(self.role("label")[0].codes)
+
+    @property
     def features(self) -> tuple[Field, ...]:
         return self.role("feature")
 
@@ -67,8 +69,10 @@ class Schema:
         return tuple(field.name for field in self.role("pass-through"))
 
     def encoding(self) -> list[dict[str, Any]]:
-        """What a model trained on this schema depends on: each feature's name, type and codes."""
-        return [{"name": f.name, "type": f.type, "codes": list(f.codes)} for f in self.features]
+        """What a model trained on this schema depends on: the name, type and codes of each
+        feature and of the label."""
+        fields = (*self.features, *self.role("label"))
+        return [{"name": f.name, "type": f.type, "codes": list(f.codes)} for f in fields]
 
     def example(self, entity: str = "example-1") -> dict[str, Any]:
         """A valid row to score: the contract's example request, and the tests' starting point."""
@@ -90,15 +94,18 @@ def load(path: Path | None = None) -> Schema:
 
 
 def _field(constraints: dict[str, Any] | None = None, **entry: Any) -> Field:
+    """A field; a boolean label's trueValues are its positives (Frictionless's own keys)."""
     limits, keys = constraints or {}, ("name", "type", "role", "description", "placeholders")
+    true, false = entry.get("trueValues", []), entry.get("falseValues", [])
     field = Field(
         **{key: entry[key] for key in keys if key in entry},
         minimum=float(limits.get("minimum", -math.inf)),
         maximum=float(limits.get("maximum", math.inf)),
-        codes=tuple(str(code) for code in limits.get("enum", ())),
+        codes=tuple(str(code) for code in limits.get("enum", false + true)),
+        positives=tuple(true) or ("1",),
         max_length=int(limits.get("maxLength", 64)),
     )
     bounded = math.isfinite(field.minimum) and math.isfinite(field.maximum)
-    if field.role == "feature" and not (field.codes if field.is_category else bounded):
+    if field.role == "feature" and not (field.codes if field.type == "string" else bounded):
         raise ValueError(f"{field.name}: a feature needs codes (enum) or a minimum and a maximum")
     return field

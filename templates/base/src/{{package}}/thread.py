@@ -6,7 +6,7 @@ import pandas as pd
 
 from . import data, deliver
 from .files import Delivery, write_run
-from .model import PARAMETERS, Model, auc, gate, split, train
+from .model import PARAMETERS, Model, evaluate, gate, split, train
 from .schema import Schema
 from .settings import Settings
 from .store import ModelStore
@@ -23,8 +23,10 @@ def run(settings: Settings, schema: Schema, say: Say = print) -> tuple[Model, De
     rows = data.read_chunks(settings.scoring_data, schema, labelled=False)
     delivery = deliver.deliver(model, rows, schema, settings)
     say(f"delivered {delivery.rows} predictions to {delivery.location} (model {model.version})")
-    scored = data.fingerprint(settings.scoring_data)
-    facts = {"model_version": model.version, "scoring_data": scored}
+    facts = {
+        "model_version": model.version,
+        "scoring_data": data.fingerprint(settings.scoring_data),
+    }
     say(f"recorded the run in {write_run(settings.records, settings.run_id, delivery, facts)}")
     return model, delivery
 
@@ -33,16 +35,17 @@ def choose_model(training: pd.DataFrame, schema: Schema, settings: Settings, say
     """The model that delivers: the constant one on request, else the live one after the gate."""
     constant = Model.constant(training, schema)
     if settings.model == "constant":
-        say(f"MODEL=constant: every row scores the training rate ({constant.version})")
+        mean = "rate" if schema.binary else "mean"
+        say(f"MODEL=constant: every row scores the training {mean} ({constant.version})")
         return constant
     store, (fitting, held_out) = ModelStore(settings.model_store), split(training, schema)
     candidate = train(fitting, schema, data.fingerprint(settings.training_data))
-    metrics = {"auc": auc(candidate, held_out, schema)}
-    metrics["baseline_auc"] = auc(constant, held_out, schema)
+    metric, hurdle = ("auc", settings.hurdle_auc) if schema.binary else ("r2", settings.hurdle_r2)
+    score = evaluate(candidate, held_out, schema)
+    metrics = {metric: score, f"baseline_{metric}": evaluate(constant, held_out, schema)}
     store.save(candidate, {"metrics": metrics, "parameters": PARAMETERS, "rows": len(fitting)})
-    live = store.live()
-    if live == candidate.version:
-        say(f"model {candidate.version} (AUC {metrics['auc']}) is already live")
+    if (live := store.live()) == candidate.version:
+        say(f"model {candidate.version} ({metric.upper()} {score}) is already live")
         return candidate
     try:
         live_model = store.load(live) if live else None
@@ -50,8 +53,8 @@ def choose_model(training: pd.DataFrame, schema: Schema, settings: Settings, say
         say(f"the live model {live} cannot be read ({problem}): judged as absent")
         live_model = None
     comparable = live_model is not None and live_model.encoding == schema.encoding()
-    live_auc = auc(live_model, held_out, schema) if live_model and comparable else None
-    reasons = gate(metrics["auc"], metrics["baseline_auc"], live_auc, settings.hurdle_auc)
+    live_score = evaluate(live_model, held_out, schema) if live_model and comparable else None
+    reasons = gate(score, metrics[f"baseline_{metric}"], live_score, hurdle, metric)
     say("\n".join(f"  {reason}" for reason in reasons))
     if all(reason.startswith("pass") for reason in reasons):
         store.promote(candidate.version, reasons)

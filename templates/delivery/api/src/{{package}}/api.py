@@ -45,7 +45,7 @@ def _checked(column: Column) -> AfterValidator:
 def _annotation(column: Column) -> Any:
     if column.role in ("id", "pass-through"):
         return Annotated[str, Field(min_length=1, max_length=column.max_length), _checked(column)]
-    if column.is_category:
+    if column.codes:
         return Literal[column.codes]
     kind = int if column.type == "integer" else float
     limits = Field(ge=kind(column.minimum), le=kind(column.maximum))

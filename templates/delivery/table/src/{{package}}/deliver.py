@@ -29,7 +29,7 @@ DDL = """-- The table export: what the consumer can rely on. `make contract` wri
 CREATE TABLE IF NOT EXISTS predictions (
     run_id VARCHAR(64) NOT NULL,
     {id} VARCHAR(1000) NOT NULL,
-{passed}    score DOUBLE PRECISION NOT NULL CHECK (score >= 0 AND score <= 1),  -- {score}
+{passed}    score DOUBLE PRECISION NOT NULL{check},  -- {score}
     model_version VARCHAR(100) NOT NULL,
     PRIMARY KEY (run_id, {id})
 );
@@ -49,7 +49,9 @@ def contracts(schema: Schema) -> dict[str, str]:
     names = (schema.entity, *schema.passed_through)
     quoted = {name: '"' + name.replace('"', '""') + '"' for name in names}
     passed = "".join(f"    {quoted[name]} VARCHAR(1000),\n" for name in schema.passed_through)
-    return {"predictions.sql": DDL.format(id=quoted[schema.entity], passed=passed, **schema.words)}
+    check = " CHECK (score >= 0 AND score <= 1)" if schema.binary else ""
+    ddl = DDL.format(id=quoted[schema.entity], passed=passed, check=check, **schema.words)
+    return {"predictions.sql": ddl}
 
 
 def check(settings: Settings) -> None:
@@ -73,9 +75,7 @@ def deliver(model: Model, rows: Chunks, schema: Schema, settings: Settings) -> D
     try:
         return export(database_url(settings), model, rows, schema, settings.run_id)
     except (IntegrityError, pd.errors.DatabaseError) as error:  # newer pandas wraps the error
-        if not isinstance(error, IntegrityError) and not isinstance(
-            error.__cause__, IntegrityError
-        ):
+        if not any(isinstance(cause, IntegrityError) for cause in (error, error.__cause__)):
             raise
         raise repeated_ids(settings.scoring_data, schema) from None  # the key met an id twice
 
