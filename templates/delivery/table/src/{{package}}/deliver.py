@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,10 +53,6 @@ def contracts(schema: Schema) -> dict[str, str]:
     return {"predictions.sql": ddl}
 
 
-def check(settings: Settings) -> None:
-    database_url(settings)
-
-
 def database_url(settings: Settings, environ: Mapping[str, str] = os.environ) -> URL:
     """DATABASE_URL (postgres:// taken as postgresql://), or a SQLite file in the outbox."""
     if not (given := environ.get("DATABASE_URL", "")):
@@ -69,6 +64,9 @@ def database_url(settings: Settings, environ: Mapping[str, str] = os.environ) ->
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
     return url
+
+
+check = database_url  # a DATABASE_URL it cannot use stops the run before training
 
 
 def deliver(model: Model, rows: Chunks, schema: Schema, settings: Settings) -> Delivery:
@@ -92,22 +90,17 @@ def export(url: URL, model: Model, rows: Chunks, schema: Schema, run_id: str) ->
                 connection.execute(text(f"DELETE FROM {table} WHERE run_id = :run_id"), stamp)
             for chunk in rows:
                 scores.append(model.score(chunk))
-                kept = chunk[columns].assign(score=scores[-1], **stamp)
-                kept.to_sql(
-                    "predictions", connection, if_exists="append", index=False, chunksize=10_000
-                )
+                append(chunk[columns].assign(score=scores[-1], **stamp), "predictions", connection)
             delivered = np.concatenate(scores) if scores else np.array([])
             done = {"row_count": len(delivered), "delivered_at": datetime.now(UTC), **stamp}
-            run = pd.DataFrame([done])
-            run.to_sql("prediction_runs", connection, if_exists="append", index=False)
+            append(pd.DataFrame([done]), "prediction_runs", connection)
     finally:
         engine.dispose()
-    return Delivery(len(delivered), f"predictions in {shown(url)}", delivered)
+    return Delivery(len(delivered), f"predictions in {url}", delivered)  # no password in str()
 
 
-def shown(url: URL) -> str:
-    """The URL as it may be printed or recorded: never with its password."""
-    return url.render_as_string(hide_password=True)
+def append(rows: pd.DataFrame, table: str, connection: Connection) -> None:
+    rows.to_sql(table, connection, if_exists="append", index=False, chunksize=10_000)
 
 
 def connect(url: URL) -> Engine:
@@ -122,13 +115,9 @@ def connect(url: URL) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 600})  # waits 10 min for another run
     # SQLAlchemy's documented pysqlite recipe: the driver's own BEGIN off, every transaction
     # opening with BEGIN IMMEDIATE, so a second writer waits instead of interleaving.
-    event.listen(engine, "connect", _no_driver_transactions)
+    event.listen(engine, "connect", lambda dbapi, _: setattr(dbapi, "isolation_level", None))
     event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
     return engine
-
-
-def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None
 
 
 def create_tables(engine: Engine) -> None:
@@ -139,7 +128,7 @@ def create_tables(engine: Engine) -> None:
         if {"predictions", "prediction_runs"} <= set(inspect(engine).get_table_names()):
             return
     except OperationalError as error:
-        raise ConfigError(f"cannot reach {shown(engine.url)}: {str(error.orig).strip()}") from None
+        raise ConfigError(f"cannot reach {engine.url}: {str(error.orig).strip()}") from None
     lines = contract_file("predictions.sql").read_text().splitlines()
     ddl = "\n".join(line.split("--")[0] for line in lines)  # comments off: ";" may be in one
     with engine.begin() as connection:
