@@ -163,7 +163,7 @@ describe.each(forms.flatMap((form) => providers.flatMap((ci) => freshnesses.map(
         expect(script).toContain(form === 'table' ? 'MODEL_STORE DATABASE_URL;' : 'MODEL_STORE OUTBOX;');
         const readme = fs.readFileSync(path.join(project, 'README.md'), 'utf8');
         expect(readme).toContain('## Scheduled delivery');
-        expect(readme).toContain(`the cron line \`${slot.cron}\``);
+        expect(readme).toContain(`the cron line\n\`${slot.cron}\``);
         expect(readme).toContain('id_tokens:');
       });
     } else {
