@@ -32,7 +32,6 @@ class Model:
     numbers: dict[str, float] = field(default_factory=dict)
     codes: dict[str, dict[str, float]] = field(default_factory=dict)
     data_fingerprint: str = ""
-
     link: str = "logistic"  # how a weighted sum becomes a score: a probability, or "identity"
 
     @classmethod
