@@ -26,8 +26,24 @@ export interface TemplateContext extends Answers {
   form: LayerEntry;
   ciProvider: LayerEntry;
   recommendation: { delivery: string; reasons: string[]; followed: boolean };
+  schedule: Schedule;
   generator: { version: string };
 }
+
+/** When a scheduled delivery runs: a cron line (UTC), the run id's slot as `date` writes it, a
+ * slot for the docs, and the words for people. Made from the freshness the consumer needs. */
+interface Schedule {
+  cron: string;
+  slot: string;
+  example: string;
+  when: string;
+}
+
+const schedules: Record<Answers['freshness'], Schedule> = {
+  realtime: { cron: '0 * * * *', slot: '%Y-%m-%dT%H', example: '2026-01-31T06', when: 'every hour, on the hour' },
+  daily: { cron: '0 6 * * *', slot: '%Y-%m-%d', example: '2026-01-31', when: 'every day at 06:00' },
+  weekly: { cron: '0 6 * * 1', slot: '%G-W%V', example: '2026-W05', when: 'every Monday at 06:00' },
+};
 
 export function templateContext(set: TemplateSet, answers: Answers): TemplateContext {
   checkSetChoices(set, answers);
@@ -40,6 +56,7 @@ export function templateContext(set: TemplateSet, answers: Answers): TemplateCon
     form,
     ciProvider,
     recommendation: { ...recommendation, followed: recommendation.delivery === answers.delivery },
+    schedule: schedules[answers.freshness],
     generator: { version: generatorVersion },
   };
 }
