@@ -5,6 +5,8 @@ import semverCompare from 'semver/functions/compare.js';
 import semverParse from 'semver/functions/parse.js';
 import { ExitCode, UserError } from './errors.js';
 import { consumers, freshnesses, intakes, type Consumer, type Freshness, type Intake } from './interview/rules.js';
+import type { OwnData } from './data/infer.js';
+import { checkOwnData } from './data/stored.js';
 import { checkDisplayName, checkPackageName } from './names.js';
 import { generatorVersion } from './package.js';
 import { checkRelativePath } from './write.js';
@@ -18,13 +20,18 @@ export interface Answers {
   intake: Intake | null;
   delivery: string;
   ci: string;
+  /** The team's own data (`--data FILE`): the inferred schema and every column's decision; absent for the shipped sample. */
+  data?: OwnData;
 }
+
+/** The answers a flag or an answers file gives (the data comes from --data, read by inference). */
+type FlagAnswers = Omit<Answers, 'data'>;
 
 /** What the user gave (flags, --answers), before the interview or --yes fills the rest. */
 export type GivenAnswers = Partial<Answers>;
 
 /** The flag that answers each question: errors name it. */
-export const answerFlags: Record<keyof Answers, string> = {
+export const answerFlags: Record<keyof FlagAnswers, string> = {
   name: '--name',
   package: '--package',
   consumer: '--consumer',
@@ -34,8 +41,8 @@ export const answerFlags: Record<keyof Answers, string> = {
   ci: '--ci',
 };
 
-const answerKeys = Object.keys(answerFlags) as (keyof Answers)[];
-const fixedChoices: Partial<Record<keyof Answers, readonly string[]>> = {
+const answerKeys = Object.keys(answerFlags) as (keyof FlagAnswers)[];
+const fixedChoices: Partial<Record<keyof FlagAnswers, readonly string[]>> = {
   consumer: consumers,
   freshness: freshnesses,
   intake: intakes,
@@ -53,7 +60,7 @@ export function checkGivenAnswers(raw: unknown, source: string): GivenAnswers {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new UserError(`${source} must hold a JSON object of answers, such as {"consumer": "people"}`);
   }
-  const unknown = Object.keys(raw).filter((key) => !answerKeys.includes(key as keyof Answers));
+  const unknown = Object.keys(raw).filter((key) => !answerKeys.includes(key as keyof FlagAnswers));
   if (unknown.length > 0) {
     throw new UserError(`${source} has unknown answers: ${unknown.join(', ')} (known: ${answerKeys.join(', ')})`);
   }
@@ -67,8 +74,8 @@ export function checkGivenAnswers(raw: unknown, source: string): GivenAnswers {
     if (typeof value !== 'string') {
       throw new UserError(`${source}: "${key}" must be a string (got ${JSON.stringify(value)?.slice(0, 40)})`);
     }
-    const choices = fixedChoices[key as keyof Answers];
-    given[key] = choices ? checkChoice(value, choices, answerFlags[key as keyof Answers]) : value;
+    const choices = fixedChoices[key as keyof FlagAnswers];
+    given[key] = choices ? checkChoice(value, choices, answerFlags[key as keyof FlagAnswers]) : value;
   }
   return given as GivenAnswers;
 }
@@ -161,10 +168,29 @@ export function formatRecord(record: ProjectRecord): string {
     // Keys in one fixed order, whatever order the values were built in: a record rewritten with
     // the same content must be byte-identical, or a no-op update dirties the work tree.
     templates: { name: record.templates.name, version: record.templates.version },
-    answers: Object.fromEntries(answerKeys.map((key) => [key, record.answers[key]])),
+    // The data key only where the project was made from data, so other records stay as they were.
+    answers: { ...Object.fromEntries(answerKeys.map((key) => [key, record.answers[key]])), ...(record.answers.data ? { data: orderedData(record.answers.data) } : {}) },
     files,
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+/** The stored data in one fixed key order (the schema's fields as schema.json orders them). */
+function orderedData(data: OwnData): OwnData {
+  const { words, primaryKey, fields } = data.schema;
+  const fieldKeys = ['name', 'type', 'role', 'description', 'trueValues', 'falseValues', 'constraints', 'unlistedCodesAs', 'placeholders'] as const;
+  const constraintKeys = ['required', 'unique', 'maxLength', 'minimum', 'maximum', 'enum'] as const;
+  const pick = <T extends object>(value: T, keys: readonly (keyof T)[]) => Object.fromEntries(keys.filter((k) => value[k] !== undefined).map((k) => [k, value[k]])) as T;
+  return {
+    file: data.file,
+    rows: data.rows,
+    schema: {
+      words: pick(words, ['entity', 'entities', 'score', 'scoreDescription']),
+      primaryKey,
+      fields: fields.map((f) => pick({ ...f, constraints: f.constraints && pick(f.constraints, constraintKeys) }, fieldKeys)),
+    },
+    columns: data.columns.map((c) => ({ name: c.name, use: c.use, note: c.note })),
+  };
 }
 
 /**
@@ -242,11 +268,21 @@ function checkRecordAnswers(raw: unknown): Answers {
     throw new UserError(`${recordFileName}: ${what} is refused (${reason}): restore it from git, or fix it by hand`);
   };
   let answers: GivenAnswers = {};
+  const isObject = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+  // The data is no flag's answer: checked on its own, below.
+  const { data, ...flagged } = isObject ? (raw as Record<string, unknown>) : {};
   try {
-    answers = checkGivenAnswers(raw, 'answers');
+    answers = checkGivenAnswers(isObject ? flagged : raw, 'answers');
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     refuse('"answers"', error.message);
+  }
+  if (data !== undefined) {
+    try {
+      answers.data = checkOwnData(data);
+    } catch (error) {
+      refuse(`answers.data`, (error as Error).message);
+    }
   }
   for (const key of answerKeys) {
     if (key !== 'intake' && typeof answers[key] !== 'string') refuse(`answers.${key}`, 'missing');

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkGivenAnswers, type GivenAnswers } from './answers.js';
+import type { DataRequest } from './interview/data.js';
 import { ExitCode, fromSystemError, UserError, type ExitCodeValue } from './errors.js';
 import { removeTemporaries } from './interrupt.js';
 import { generatorVersion } from './package.js';
@@ -17,6 +18,27 @@ const answerOptions = {
   delivery: { type: 'string' },
   ci: { type: 'string' },
 } satisfies Options;
+
+/** The team's own data, for new and update: the file and the choices inference cannot make alone. */
+const dataOptions = {
+  data: { type: 'string' },
+  label: { type: 'string' },
+  id: { type: 'string' },
+  positive: { type: 'string' },
+  'pass-through': { type: 'string' },
+  placeholders: { type: 'boolean' },
+} satisfies Options;
+
+const dataHelp = `  --data FILE                          build around your data (CSV or Parquet): the schema is
+                                       inferred from every row; the sample is synthetic, so no
+                                       real row is written (see the README, "Bring your own data")
+  --label COL                          the column to predict (two values: binary; many numbers:
+                                       regression)
+  --id COL                             the entity id column (inferred when one is obvious)
+  --positive VALUE                     a text label's positive class (yes, true, 1 are obvious)
+  --pass-through COL,...               columns delivered beside the score, never features
+  --placeholders                       take the spotted placeholder values (-1, 999, ...) as
+                                       placeholders meaning unknown`;
 
 const help = { help: { type: 'boolean', short: 'h' } } satisfies Options;
 
@@ -36,6 +58,7 @@ const commands = {
       verify: { type: 'boolean' },
       force: { type: 'boolean' },
       templates: { type: 'string' },
+      ...dataOptions,
       ...help,
     },
     help: `Options:
@@ -54,9 +77,11 @@ const commands = {
   --force                              add to a non-empty folder: keeps every file; where one
                                        is there, the project's version goes beside it
   --templates DIR                      use this template set instead of the built-in one
+${dataHelp}
 
 Examples:
   steel-thread new churn-calls                        the interview, then the project
+  steel-thread new churn-calls --data calls.csv --label called_back --yes
   steel-thread new . --consumer people --freshness daily --yes
   steel-thread new scores --delivery table --ci gitlab --yes --verify`,
   },
@@ -69,6 +94,7 @@ Examples:
       'dry-run': { type: 'boolean' },
       'allow-dirty': { type: 'boolean' },
       templates: { type: 'string' },
+      ...dataOptions,
       ...help,
     },
     help: `Options:
@@ -77,10 +103,14 @@ Examples:
   --dry-run                            show the plan per file; write nothing
   --allow-dirty                        run even when the git work tree has uncommitted changes
   --templates DIR                      use this template set instead of the built-in one
+  --data FILE                          infer the schema again from this file and move the
+                                       project to it (--label, --id, --positive, --pass-through,
+                                       --placeholders as for new; the stored choices otherwise)
 
 Examples:
   steel-thread update                  take in this version's templates, keeping your edits
-  steel-thread update --delivery api --dry-run`,
+  steel-thread update --delivery api --dry-run
+  steel-thread update --data calls-2.csv --dry-run`,
   },
   check: {
     usage: 'steel-thread check [dir] [options]',
@@ -218,6 +248,21 @@ function givenAnswers(values: Record<string, unknown>): GivenAnswers {
   return checkGivenAnswers(Object.fromEntries(keys.filter((k) => values[k] !== undefined).map((k) => [k, values[k]])), 'flags');
 }
 
+/** The --data flags as one request; the choices without --data are refused by the command. */
+function dataRequest(values: Record<string, unknown>): DataRequest {
+  const passThrough = values['pass-through'] as string | undefined;
+  return {
+    file: values.data as string | undefined,
+    choices: {
+      ...(values.label !== undefined ? { label: values.label as string } : {}),
+      ...(values.id !== undefined ? { id: values.id as string } : {}),
+      ...(values.positive !== undefined ? { positive: values.positive as string } : {}),
+      ...(passThrough !== undefined ? { passThrough: passThrough.split(',').map((name) => name.trim()).filter(Boolean) } : {}),
+      ...(values.placeholders ? { placeholders: true } : {}),
+    },
+  };
+}
+
 const isInteractive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
 
 async function dispatch(argv: string[], defaultCommand: CommandName): Promise<ExitCodeValue> {
@@ -267,6 +312,7 @@ async function dispatch(argv: string[], defaultCommand: CommandName): Promise<Ex
         git: !values['no-git'],
         verify: Boolean(values.verify),
         force: Boolean(values.force),
+        data: dataRequest(values),
       });
     }
     case 'update': {
@@ -277,6 +323,7 @@ async function dispatch(argv: string[], defaultCommand: CommandName): Promise<Ex
         templates: values.templates as string | undefined,
         dryRun: Boolean(values['dry-run']),
         allowDirty: Boolean(values['allow-dirty']),
+        data: dataRequest(values),
       });
     }
     case 'check': {

@@ -5,6 +5,7 @@ import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
 import { fingerprintRender } from '../fingerprint.js';
 import { basesRef, GitMissing, storeBase, workTree, type WorkTree } from '../git.js';
 import { removeOnInterrupt } from '../interrupt.js';
+import { askData, refuseChoicesWithoutFile, type DataRequest } from '../interview/data.js';
 import { askFolder, confirmBeside, interview, type InterviewMode } from '../interview/index.js';
 import { projectNames } from '../names.js';
 import { generatorVersion } from '../package.js';
@@ -25,6 +26,8 @@ export interface NewOptions {
   git: boolean;
   verify: boolean;
   force: boolean;
+  /** --data and the choices made of its columns. */
+  data: DataRequest;
 }
 
 const defaultDir = 'steel-thread-project';
@@ -39,6 +42,7 @@ type GitPlan = 'own' | 'first' | 'inside' | 'none';
 export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
   const set = loadTemplateSet(options.templates);
   const given: GivenAnswers = { ...(options.answersFile ? readAnswersFile(options.answersFile) : {}), ...options.given };
+  refuseChoicesWithoutFile(options.data);
 
   const target = path.resolve(options.dir ?? (await askFolder(options.mode, defaultDir)));
   let place = inspectTarget(target);
@@ -58,7 +62,9 @@ export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
   }
 
   const { name, package: pkg, derivedFrom } = projectNames(given.name ?? path.basename(target), given.package);
-  const answers: Answers = { name, package: pkg, ...(await interview(given, set, options.mode)) };
+  const interviewed = await interview(given, set, options.mode);
+  const data = await askData(options.data, options.mode);
+  const answers: Answers = { name, package: pkg, ...interviewed, ...(data ? { data } : {}) };
   checkSetChoices(set, answers);
 
   say(`${bold('steel-thread')} ${generatorVersion}: ${set.registry.delivery[answers.delivery]?.title} project "${answers.name}" in ${target}`);

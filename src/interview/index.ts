@@ -50,7 +50,7 @@ const defaultCi = 'github';
 /** Enter at a question takes what --yes would: the preselected choice is that answer. */
 const indexOf = (choices: { value: unknown }[], value: unknown) => Math.max(0, choices.findIndex((choice) => choice.value === value));
 
-async function ask<T>(question: PromptObject): Promise<T> {
+export async function ask<T>(question: PromptObject): Promise<T> {
   // prompts paints through kleur, which knows neither NO_COLOR nor a forced colour: one rule, ours,
   // set before prompts loads, as it paints its symbols once, on loading.
   const { default: kleur } = await import('kleur');
@@ -125,7 +125,7 @@ export async function askConsumer(
 }
 
 /** Without a terminal and without --yes, every unanswered question is an error naming its flag. */
-function requireAnswers(given: GivenAnswers, mode: InterviewMode, keys: (keyof Answers)[]): void {
+function requireAnswers(given: GivenAnswers, mode: InterviewMode, keys: (keyof typeof answerFlags)[]): void {
   if (mode.interactive || mode.yes) return;
   const absent = keys.filter((key) => given[key] === undefined);
   if (absent.length === 0) return;

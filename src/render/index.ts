@@ -11,6 +11,7 @@ import { recommend } from '../interview/rules.js';
 import { generatorVersion } from '../package.js';
 import { checkRelativePath } from '../write.js';
 import { helpers } from './helpers.js';
+import { ownDataContext, ownDataFiles, type OwnDataContext } from './own-data.js';
 import precompiled from './precompiled.js';
 import { checkSetChoices, readLayer, readSetFile, type Layer, type LayerEntry, type TemplateFile, type TemplateSet } from './templates.js';
 
@@ -21,13 +22,15 @@ export interface RenderedFile {
 }
 
 /** What templates see. Typed text (the name) goes through the escaping helpers. */
-export interface TemplateContext extends Answers {
+export interface TemplateContext extends Omit<Answers, 'data'> {
   distribution: string;
   form: LayerEntry;
   ciProvider: LayerEntry;
   recommendation: { delivery: string; reasons: string[]; followed: boolean };
   schedule: Schedule;
   generator: { version: string };
+  /** The team's own data, for the README and the decision record (null: the shipped sample). */
+  ownData: OwnDataContext | null;
 }
 
 /** When a scheduled delivery runs: a cron line (UTC), the run id's slot as `date` writes it, a
@@ -50,14 +53,16 @@ export function templateContext(set: TemplateSet, answers: Answers): TemplateCon
   const form = set.registry.delivery[answers.delivery] as LayerEntry;
   const ciProvider = set.registry.ci[answers.ci] as LayerEntry;
   const recommendation = recommend(answers.consumer, answers.freshness, answers.intake);
+  const { data, ...plain } = answers;
   return {
-    ...answers,
+    ...plain,
     distribution: answers.package.replace(/_/g, '-'),
     form,
     ciProvider,
     recommendation: { ...recommendation, followed: recommendation.delivery === answers.delivery },
     schedule: schedules[answers.freshness],
     generator: { version: generatorVersion },
+    ownData: data ? ownDataContext(data) : null,
   };
 }
 
@@ -185,11 +190,13 @@ export async function render(set: TemplateSet, answers: Answers, destDir: string
       throw error;
     }
   });
+  const fromData = answers.data ? ownDataFiles(answers.data) : undefined;
   const writeFile = ({ template, layer, output }: PlannedFile) => {
-    const content =
+    const rendered =
       template.text === undefined
         ? readSetFile(set.root, template.absolute)
         : Buffer.from(engine.compile(template.text, `${layer}/${template.path}`)(context), 'utf8');
+    const content = fromData?.(output, rendered) ?? rendered;
     const target = path.join(destDir, output);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, content, { mode: template.executable ? 0o755 : 0o644, flag: 'wx' });
