@@ -21,14 +21,14 @@ export class PyFloat {
   constructor(readonly value: number) {}
 }
 
-/** Python's round(): halves to even. */
-function roundHalfEven(value: number, digits = 0): number {
-  const factor = 10 ** digits;
-  const scaled = Number((value * factor).toPrecision(15));
-  const floor = Math.floor(scaled);
-  const rest = scaled - floor;
-  const rounded = rest > 0.5 || (rest === 0.5 && floor % 2 !== 0) ? floor + 1 : floor;
-  return rounded / factor;
+/** Python's round(): on the float's exact value, halves to even (0.075 is a little under, so 0.07). */
+export function roundHalfEven(value: number, digits = 0): number {
+  const [whole = '0', fraction = ''] = Math.abs(value).toFixed(100).split('.');
+  let kept = BigInt(whole + fraction.slice(0, digits));
+  const rest = fraction.slice(digits);
+  const beyondHalf = /[1-9]/.test(rest.slice(1));
+  if (rest[0] !== undefined && (rest[0] > '5' || (rest[0] === '5' && (beyondHalf || kept % 2n === 1n)))) kept += 1n;
+  return (Math.sign(value) || 1) * (Number(kept) / 10 ** digits);
 }
 
 /** Python's str.title(): a letter after a letter lower-cased, any other upper-cased. */
