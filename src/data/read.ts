@@ -101,8 +101,10 @@ async function openCsv(file: string, size: number): Promise<Table> {
     bytesRead += chunk.length;
   });
   // relax_quotes off and strict column counts: a ragged or badly quoted file is refused, not guessed.
-  const parser = input.pipe(new StrictUtf8(file)).pipe(parse({ delimiter: sniffDelimiter(file), bom: true, skip_empty_lines: true, max_record_size: 1024 * 1024 }));
-  input.on('error', (error) => parser.destroy(error));
+  const decoder = new StrictUtf8(file);
+  const parser = input.pipe(decoder).pipe(parse({ delimiter: sniffDelimiter(file), bom: true, skip_empty_lines: true, max_record_size: 1024 * 1024 }));
+  // pipe() hands no error on: the parser, which is read, is failed with it.
+  for (const stream of [input, decoder]) stream.on('error', (error) => parser.destroy(error));
   const records = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
 
   const fail = (error: unknown): never => {

@@ -67,7 +67,6 @@ export function nameProblem(name: string): string | undefined {
   if (!namePattern.test(name)) {
     return 'holds a character that has no safe form in every file it lands in (use letters, digits, spaces inside, and _ . ( ) / % # & + : -; start with a letter, digit or _)';
   }
-  if (reservedNames.includes(name.toLowerCase())) return `is a column the deliveries write themselves (${reservedNames.join(', ')})`;
   return undefined;
 }
 

@@ -20,7 +20,7 @@ function text(value: unknown, what: string, max = 500): string {
 
 function name(value: unknown, what: string): string {
   const problem = typeof value === 'string' ? nameProblem(value) : 'is not a string';
-  if (problem && !/deliveries write/.test(problem)) throw new Error(`${what} ${problem}`);
+  if (problem) throw new Error(`${what} ${problem}`);
   return value as string;
 }
 
