@@ -104,7 +104,7 @@ async function openCsv(file: string, size: number): Promise<Table> {
   const decoder = new StrictUtf8(file);
   const parser = input.pipe(decoder).pipe(parse({ delimiter: sniffDelimiter(file), bom: true, skip_empty_lines: true, max_record_size: 1024 * 1024 }));
   // pipe() hands no error on: the parser, which is read, is failed with it.
-  for (const stream of [input, decoder]) stream.on('error', (error) => parser.destroy(error));
+  for (const stream of [input, decoder]) stream.on('error', (error: Error) => parser.destroy(error));
   const records = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
 
   const fail = (error: unknown): never => {
