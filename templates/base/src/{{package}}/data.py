@@ -5,12 +5,13 @@ import hashlib
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
+import fsspec
 import numpy as np
 import pandas as pd
 
 from .schema import Field, Schema
+from .settings import Place
 
 CHUNK_ROWS = 25_000
 SHOWN = 5
@@ -27,17 +28,17 @@ class DataError(Exception):
         return "\n  - ".join([f"{self.source} failed {checks}:", *self.problems])
 
 
-def fingerprint(path: Path) -> str:
+def fingerprint(path: Place) -> str:
     """sha256 of the file's bytes: which data a model was trained on."""
-    with path.open("rb") as handle:
+    with fsspec.open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def load(path: Path, schema: Schema, *, labelled: bool) -> pd.DataFrame:
+def load(path: Place, schema: Schema, *, labelled: bool) -> pd.DataFrame:
     return pd.concat(read_chunks(path, schema, labelled=labelled), ignore_index=True)
 
 
-def read_chunks(path: Path, schema: Schema, *, labelled: bool, rows: int = CHUNK_ROWS) -> Chunks:
+def read_chunks(path: Place, schema: Schema, *, labelled: bool, rows: int = CHUNK_ROWS) -> Chunks:
     """Checked, typed chunks, for bounded memory (an id repeated across chunks is caught where
     every id is seen: the ranking, or the table's primary key)."""
     source, read = str(path), 0
@@ -80,7 +81,7 @@ def check(raw: pd.DataFrame, schema: Schema, *, labelled: bool, source: str) -> 
     return typed
 
 
-def repeated_ids(source: Path, schema: Schema, ids: Iterable[str] = ()) -> DataError:
+def repeated_ids(source: Place, schema: Schema, ids: Iterable[str] = ()) -> DataError:
     shown = ", ".join(repr(entity) for entity in sorted(set(ids))[:SHOWN])
     return DataError(str(source), [f"{schema.entity}: ids appear more than once: {shown}"])
 

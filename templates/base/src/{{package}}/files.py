@@ -1,9 +1,11 @@
-"""Writes that a crash cannot tear (a reader sees the old file or the new one, never half), and
-the record of each run: records/<run id>.json, to measure performance once outcomes are known."""
+"""Writes that a crash cannot tear (a reader sees the old file or the new one, never half), to a
+folder or a URL, and the record of each run: records/<run id>.json, to measure performance once
+outcomes are known."""
 
 import json
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +14,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+from fsspec.core import url_to_fs
+
+from .settings import URL, Place
+
+WHOLE_PUTS = {"s3", "s3a", "gs", "gcs", "abfs", "az"}  # object storage: a PUT is all or nothing
 
 
 @dataclass(frozen=True)
@@ -22,9 +29,17 @@ class Delivery:
 
 
 @contextmanager
-def atomic_file(path: Path, staging: Path | None = None) -> Iterator[IO[bytes]]:
+def atomic_file(path: Place, staging: Place | None = None) -> Iterator[IO[bytes]]:
     """A handle on a temp file in `staging` (on the same file system; by default beside `path`)
-    that replaces `path` by rename only if the block succeeds: a crash leaves a temp file."""
+    that replaces `path` by rename only if the block succeeds: a crash leaves a temp file. A URL's
+    file is made here, then sent whole (see send)."""
+    if isinstance(path, URL):
+        with tempfile.TemporaryDirectory() as temp:
+            with atomic_file(local := Path(temp, "whole")) as handle:
+                yield handle
+            send(local, path, staging)
+        return
+    assert not isinstance(staging, URL)
     (staging or path.parent).mkdir(parents=True, exist_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=staging or path.parent, delete=False) as handle:
@@ -44,7 +59,21 @@ def atomic_file(path: Path, staging: Path | None = None) -> Iterator[IO[bytes]]:
         os.close(folder)
 
 
-def write_json(path: Path, value: Any, staging: Path | None = None) -> None:
+def send(local: Path, url: URL, staging: Place | None) -> None:
+    """One PUT to object storage; elsewhere (SFTP) under a temp name in `staging` (by default
+    beside `url`), then renamed over `url`."""
+    fs, target = url_to_fs(url)
+    if WHOLE_PUTS & set(fs.protocol):
+        fs.put_file(local, target)
+        return
+    temp = url_to_fs(URL(staging or url.rsplit("/", 1)[0]) / f"{uuid.uuid4().hex}.partial")[1]
+    for folder in {fs._parent(temp), fs._parent(target)}:
+        fs.makedirs(folder, exist_ok=True)
+    fs.put_file(local, temp)
+    fs.mv(temp, target)
+
+
+def write_json(path: Place, value: Any, staging: Place | None = None) -> None:
     with atomic_file(path, staging) as handle:
         handle.write((json.dumps(value, indent=2, sort_keys=True) + "\n").encode())
 

@@ -8,13 +8,32 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
-PATHS = {  # setting: where it is by default, below the folder the thread runs in
+import fsspec
+
+PATHS = {  # setting: where it is by default, below the folder the thread runs in, or a URL
     "training_data": "data/sample/training.csv",
     "scoring_data": "data/sample/scoring.csv",
     "model_store": "models",
     "outbox": "outbox",
-    "records": "records",
 }
+
+
+class URL(str):
+    """A place fsspec opens (s3://bucket/key, sftp://user@host/path): joined with / as a Path is,
+    and shown without a password."""
+
+    def __truediv__(self, name: str) -> "URL":
+        return URL(self.rstrip("/") + "/" + name)
+
+    def __str__(self) -> str:
+        return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", self)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+Place = Path | URL
+fsspec.config.conf.setdefault("sftp", {}).setdefault("known_hosts", ())  # checked, as ssh does
 
 
 class ConfigError(ValueError):
@@ -23,10 +42,10 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    training_data: Path
-    scoring_data: Path
-    model_store: Path
-    outbox: Path
+    training_data: Place
+    scoring_data: Place
+    model_store: Place
+    outbox: Place
     records: Path
     model: str = "trained"
     hurdle_auc: float = 0.6  # binary labels: the least held-out AUC to promote
@@ -45,10 +64,10 @@ class Settings:
             raise ConfigError("HURDLE_R2 must be a number from 0 to 1")
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", run_id):
             raise ConfigError("RUN_ID must be 1-64 letters, digits, dots, dashes or underscores")
+        root, places = root or Path.cwd(), {n: env.get(n.upper(), at) for n, at in PATHS.items()}
         return cls(
-            **{
-                name: (root or Path.cwd()) / env.get(name.upper(), at) for name, at in PATHS.items()
-            },
+            **{name: URL(to) if "://" in to else root / to for name, to in places.items()},
+            records=root / env.get("RECORDS", "records"),
             model=model or "trained",
             hurdle_auc=float(auc or 0.6),
             hurdle_r2=float(r2 or 0.1),

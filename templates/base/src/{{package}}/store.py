@@ -1,5 +1,7 @@
-"""The versioned model store: models/<version>/model.json and metadata.json, and which model
-was live when: models/promotions.jsonl, one line per promotion, oldest first."""
+"""The versioned model store, in a folder or at a URL: models/<version>/model.json and
+metadata.json, and which model was live when: models/promotions/<time>-<version>.json, one object
+per promotion, never rewritten, so that runs at once cannot spoil the history. The live model is
+the one promoted last at or before a moment (by promoted_at, then object name)."""
 
 import json
 import platform
@@ -7,21 +9,24 @@ import subprocess
 from dataclasses import asdict
 from datetime import UTC, datetime
 from importlib import metadata as packages
-from pathlib import Path
 from typing import Any
 
-from .files import append_json_line, write_json
+import fsspec
+from fsspec.core import url_to_fs
+
+from .files import write_json
 from .model import Model
+from .settings import Place
 
 
 class ModelStore:
-    def __init__(self, root: Path) -> None:
-        self.root, self.promotions = root, root / "promotions.jsonl"
+    def __init__(self, root: Place) -> None:
+        self.root, (self.fs, self.path) = root, url_to_fs(root)
 
     def save(self, model: Model, metadata: dict[str, Any]) -> None:
         """Versions are immutable: saving one that exists keeps the first copy."""
         folder = self.root / model.version
-        if (folder / "metadata.json").exists():
+        if self.fs.exists(f"{self.path}/{model.version}/metadata.json"):
             return
         write_json(folder / "model.json", asdict(model))
         versions = {name: packages.version(name) for name in ("numpy", "pandas", "scikit-learn")}
@@ -30,15 +35,21 @@ class ModelStore:
         write_json(folder / "metadata.json", metadata)
 
     def load(self, version: str) -> Model:
-        return Model(**json.loads((self.root / version / "model.json").read_text()))
+        with fsspec.open(self.root / version / "model.json") as handle:
+            return Model(**json.load(handle))
 
     def promote(self, version: str, reasons: list[str]) -> None:
-        entry = {"version": version, "promoted_at": _now(), "reasons": reasons}
-        append_json_line(self.promotions, entry)
+        now = datetime.now(UTC)
+        entry = {"version": version, "promoted_at": now.isoformat(), "reasons": reasons}
+        write_json(self.root / "promotions" / f"{now:%Y%m%dT%H%M%S%fZ}-{version}.json", entry)
 
     def history(self) -> list[dict[str, Any]]:
-        lines = self.promotions.read_text().splitlines() if self.promotions.exists() else []
-        return [json.loads(line) for line in lines if line.strip()]
+        """Every promotion, oldest first (with those of promotions.jsonl, the older layout)."""
+        names = sorted(self.fs.glob(f"{self.path}/promotions/*.json"))
+        entries = [json.loads(text) for text in self.fs.cat(names).values()] if names else []
+        if self.fs.exists(old := f"{self.path}/promotions.jsonl"):
+            entries += [json.loads(line) for line in self.fs.cat(old).splitlines() if line.strip()]
+        return sorted(entries, key=lambda entry: str(entry["promoted_at"]))
 
     def live(self, at: datetime | None = None) -> str | None:
         """The version live at `at` (now by default), or None before the first promotion."""

@@ -1,6 +1,7 @@
 """CSV drop: outbox/predictions-<run id>.csv, a ranked list for people to work through, and its
-.manifest.json, both staged in outbox/.partial/ and renamed in, the manifest last: a consumer that
-waits for it finds the whole CSV. The same run id gives the same bytes."""
+.manifest.json, both staged in outbox/.partial/ and renamed in (an object store takes each in one
+PUT), the manifest last: a consumer that waits for it finds the whole CSV. The same run id gives
+the same bytes. OUTBOX may be a folder or a URL (sftp://, s3://)."""
 
 import hashlib
 import json
@@ -43,9 +44,9 @@ def deliver(model: Model, rows: Chunks, schema: Schema, settings: Settings) -> D
     drop = settings.outbox / f"{name}.csv"
     with atomic_file(drop, staging) as handle:
         ranked.to_csv(handle, index=False, lineterminator="\r\n")  # UTF-8
-    with drop.open("rb") as written:
-        sha256 = hashlib.file_digest(written, "sha256").hexdigest()
-    manifest = {"file": drop.name, "rows": len(ranked), "sha256": sha256, "columns": header}
+        handle.seek(0)
+        sha256 = hashlib.file_digest(handle, "sha256").hexdigest()  # type: ignore[arg-type]
+    manifest = {"file": f"{name}.csv", "rows": len(ranked), "sha256": sha256, "columns": header}
     manifest |= {"model_version": model.version, "run_id": settings.run_id}
     write_json(settings.outbox / f"{name}.manifest.json", manifest, staging)
     return Delivery(len(ranked), str(drop), scores)
