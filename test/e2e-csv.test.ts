@@ -51,7 +51,7 @@ describe('a generated CSV-drop project, run for real', () => {
     expect(manifest).toMatchObject({ rows: scoringRows, run_id: 'check1', model_version: rows[0]?.model_version, columns: Object.keys(rows[0] ?? {}) });
     expect(manifest.sha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(csvFile)).digest('hex'));
     expect(manifest.model_version).toMatch(/^logistic-[0-9a-f]{12}$/);
-    expect(fs.readFileSync(path.join(project, 'models', 'promotions.jsonl'), 'utf8')).toContain(manifest.model_version);
+    expect(fs.readdirSync(path.join(project, 'models', 'promotions')).join()).toContain(manifest.model_version);
 
     const before = [fs.readFileSync(csvFile), fs.readFileSync(manifestFile)];
     expect((await make(project, 'thread', { RUN_ID: 'check1' })).code).toBe(0);

@@ -1,6 +1,7 @@
 """The input data, checked against the schema: a broken file stops with every problem and its
 lines, never a traceback. The rules are the API's: whole numbers written whole, codes exact."""
 
+import contextlib
 import hashlib
 import warnings
 from collections.abc import Iterable, Iterator
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .schema import Field, Schema
-from .settings import Place
+from .settings import URL, Place
 
 CHUNK_ROWS = 25_000
 SHOWN = 5
@@ -30,8 +31,11 @@ class DataError(Exception):
 
 def fingerprint(path: Place) -> str:
     """sha256 of the file's bytes: which data a model was trained on."""
-    with fsspec.open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+    digest = hashlib.sha256()
+    with fsspec.open(path, "rb") as handle:  # by blocks: not every remote file has readinto
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def load(path: Place, schema: Schema, *, labelled: bool) -> pd.DataFrame:
@@ -42,11 +46,15 @@ def read_chunks(path: Place, schema: Schema, *, labelled: bool, rows: int = CHUN
     """Checked, typed chunks, for bounded memory (an id repeated across chunks is caught where
     every id is seen: the ranking, or the table's primary key)."""
     source, read = str(path), 0
+    opened = fsspec.open(path, "rb") if isinstance(path, URL) else contextlib.nullcontext(path)
     try:  # index_col=False: a row longer than the header is an error, not an index; plain
         # objects, not pandas's str dtype, whose per-cell checks cost a third more here
-        with pd.read_csv(
-            path, dtype=object, keep_default_na=False, index_col=False, chunksize=rows
-        ) as reader:
+        with (
+            opened as file,
+            pd.read_csv(
+                file, dtype=object, keep_default_na=False, index_col=False, chunksize=rows
+            ) as reader,
+        ):
             while (chunk := _next_chunk(reader)) is not None:
                 read += len(chunk)
                 yield check(chunk, schema, labelled=labelled, source=source)
