@@ -106,6 +106,8 @@ def _check(column: Field, cells: pd.Series, problems: list[str]) -> pd.Series:
         typed = cells
     elif column.codes:  # a category, or a label of two values
         placeholder = cells.isin([str(value) for value in column.placeholders])
+        if column.unlisted:
+            cells = cells.where(cells.isin(column.codes) | empty | placeholder, column.unlisted)
         unknown = ~cells.isin(column.codes) & ~empty & ~placeholder
         shown = ", ".join(repr(code) for code in sorted(set(cells[unknown]))[:SHOWN])
         failures["placeholder value(s)"] = placeholder

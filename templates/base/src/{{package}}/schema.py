@@ -29,6 +29,7 @@ class Field:
     codes: tuple[str, ...] = ()  # a category's codes, or a binary label's values
     positives: tuple[str, ...] = ("1",)  # the label's values that mean 1
     placeholders: tuple[float | str, ...] = ()  # values that mean "unknown": refused
+    unlisted: str = ""  # the code that any code not listed counts as (rare ones, say)
     max_length: int = 64
 
     def typical(self) -> float | str:
@@ -103,6 +104,7 @@ def _field(constraints: dict[str, Any] | None = None, **entry: Any) -> Field:
         maximum=float(limits.get("maximum", math.inf)),
         codes=tuple(str(code) for code in limits.get("enum", false + true)),
         positives=tuple(true) or ("1",),
+        unlisted=str(entry.get("unlistedCodesAs", "")),
         max_length=int(limits.get("maxLength", 64)),
     )
     bounded = math.isfinite(field.minimum) and math.isfinite(field.maximum)
