@@ -6,14 +6,11 @@ import json
 import os
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
 from http.client import HTTPConnection
 from pathlib import Path
 
 import numpy as np
 import uvicorn
-from fastapi import FastAPI
 
 from . import data
 from .api import create_app
@@ -30,33 +27,57 @@ def check(settings: Settings) -> None:
 
 
 def deliver(model: Model, rows: Chunks, schema: Schema, settings: Settings) -> Delivery:
-    """Scores every row through the real service, on one connection, then stops the service."""
-    scores: list[float] = []
+    """Scores every row through the real service, on one keep-alive connection over loopback,
+    then stops the service (cleanly: it appends every record)."""
+    app = create_app(model, schema, settings.records, settings.run_id)
+    sock = socket.create_server(("127.0.0.1", 0))  # a port the system picks, bound here for good
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # else each answer waits 40 ms
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="warning"))
+    # The socket listens already, so the first request waits in its queue until the service is up.
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    (host, port), scores = sock.getsockname(), list[float]()
     whole = {f.name: "int64" for f in schema.features if f.type == "integer"}  # read as floats
-    sent = [f.name for f in schema.fields if f.role != "label"]
-    with running(create_app(model, schema, settings.records, settings.run_id)) as connection:
-        for chunk in rows:
-            for row in chunk[sent].astype(whole).to_dict("records"):
-                status, answer = call(connection, "/predict", json.dumps(row).encode())
-                if status != 200:
-                    raise DataError("/predict", [f"answered {status}: {answer[:1000].decode()}"])
-                scores.append(json.loads(answer)["score"])
-    url = f"http://{connection.host}:{connection.port}/predict"
-    return Delivery(len(scores), url, np.array(scores))
+    connection = HTTPConnection(host, port, timeout=30)  # http.client: urllib would use a proxy
+    headers = {"Content-Type": "application/json"}
+    try:
+        for chunk in rows:  # read without the label
+            for row in chunk.astype(whole).to_dict("records"):
+                connection.request("POST", "/predict", json.dumps(row), headers)
+                answer = connection.getresponse()
+                if answer.status != 200:
+                    problem = f"answered {answer.status}: {answer.read(1000).decode()}"
+                    raise DataError("/predict", [problem])
+                scores.append(json.loads(answer.read())["score"])
+    finally:
+        connection.close()
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+    return Delivery(len(scores), f"http://{host}:{port}/predict", np.array(scores))
 
 
 def serve(settings: Settings, schema: Schema) -> int:
     """The live model from the store (or MODEL=constant's) on $HOST:$PORT until stopped."""
-    port = os.environ.get("PORT") or "8000"
+    port, store = os.environ.get("PORT") or "8000", ModelStore(settings.model_store)
     if not (port.isdigit() and 0 < int(port) < 65536):
         raise ConfigError(f"PORT must be a whole number from 1 to 65535, not {port!r}")
-    app = create_app(load_model(settings, schema), schema, settings.records)
+    if settings.model == "constant":
+        model = Model.constant(data.load(settings.training_data, schema, labelled=True), schema)
+    elif (version := store.live()) is None:
+        raise ConfigError(
+            f"no live model in {settings.model_store}: run `make thread` to train and promote "
+            "one, or serve the constant model with MODEL=constant"
+        )
+    else:
+        model = store.load(version)
+    app = create_app(model, schema, settings.records)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it stopped on
         uvicorn.run(app, host=os.environ.get("HOST") or "127.0.0.1", port=int(port))
     return 0
 
 
-COMMANDS: dict[str, Callable[[Settings, Schema], int]] = {"serve": serve}
+COMMANDS = {"serve": serve}
 
 
 def contracts(schema: Schema) -> dict[str, str]:
@@ -64,47 +85,3 @@ def contracts(schema: Schema) -> dict[str, str]:
     app = create_app(Model("constant", 0.0, schema.encoding()), schema, Path("records"))
     contents = {"openapi.json": app.openapi(), "example-request.json": schema.example()}
     return {name: json.dumps(value, indent=2) + "\n" for name, value in contents.items()}
-
-
-def load_model(settings: Settings, schema: Schema) -> Model:
-    if settings.model == "constant":
-        return Model.constant(data.load(settings.training_data, schema, labelled=True), schema)
-    store = ModelStore(settings.model_store)
-    if (version := store.live()) is None:
-        raise ConfigError(
-            f"no live model in {settings.model_store}: run `make thread` to train and promote "
-            "one, or serve the constant model with MODEL=constant"
-        )
-    return store.load(version)
-
-
-@contextlib.contextmanager
-def running(app: FastAPI) -> Iterator[HTTPConnection]:
-    """Serves `app` in a thread on a loopback port the system picks; yields a connection to it."""
-    sock = socket.create_server(("127.0.0.1", 0))  # bound here: no other process can take it
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # else each answer waits 40 ms
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the prediction service did not start")
-            time.sleep(0.01)
-        host, port = sock.getsockname()
-        with contextlib.closing(HTTPConnection(host, port, timeout=30)) as connection:
-            yield connection
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
-
-
-def call(connection: HTTPConnection, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-    """GET `path`, or POST `body` to it: the status and the answer. http.client, not urllib,
-    which would send even loopback calls through a proxy set in the environment."""
-    headers = {"Content-Type": "application/json"}
-    connection.request("GET" if body is None else "POST", path, body, headers)
-    response = connection.getresponse()
-    return response.status, response.read()
