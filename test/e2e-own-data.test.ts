@@ -91,13 +91,11 @@ describe('a binary label (breast cancer, 0/1)', () => {
   it.each(forms)('a %s project passes its tests and thread on the sample, then delivers on the real file', (form) => throughTheThread(form, 'cancer', 'target'), slow);
 });
 
-// Enabled once the generated Python reads a numeric label (regression): set REGRESSION_READY=1.
-describe.skipIf(!process.env.REGRESSION_READY)('a numeric label (diabetes, regression)', () => {
+describe('a numeric label (diabetes, regression)', () => {
   it.each(forms)('a %s project passes its tests and thread on the sample, then delivers on the real file', (form) => throughTheThread(form, 'diabetes', 'target'), slow);
 });
 
-// Enabled once the generated Python reads a boolean label (trueValues/falseValues): set BOOLEAN_LABEL_READY=1.
-describe.skipIf(!process.env.BOOLEAN_LABEL_READY)('a binary label written as text (--positive)', () => {
+describe('a binary label written as text (--positive)', () => {
   it.each(forms)('a %s project passes its tests and thread on the sample, then delivers on the real file', async (form) => {
     const original = fs.readFileSync(path.join(sets, 'cancer.csv'), 'utf8').trimEnd().split('\n');
     const text = [original[0], ...original.slice(1).map((line) => line.replace(/,([01]),(\w+)$/, (_m, label: string, clinic: string) => `,${label === '1' ? 'benign' : 'malignant'},${clinic}`))];

@@ -50,6 +50,8 @@ const capitalize = (text: string) => (text === '' ? text : `${[...text][0]?.toUp
 const fieldTitle = (name: string) => pythonTitle(name).replace(/_/g, ' ').trim();
 
 const role = (schema: TableSchema, wanted: SchemaField['role']) => schema.fields.filter((f) => f.role === wanted);
+/** A label of two values, scored as a probability (schema.py's Schema.binary). */
+const binary = (schema: TableSchema) => role(schema, 'label').some((f) => f.type === 'boolean' || f.constraints?.enum !== undefined);
 
 /** The schema's valid example row (schema.py's example()). */
 export function exampleRow(schema: TableSchema): Record<string, unknown> {
@@ -101,7 +103,7 @@ function predictionsSql(schema: TableSchema): string {
 CREATE TABLE IF NOT EXISTS predictions (
     run_id VARCHAR(64) NOT NULL,
     ${id} VARCHAR(1000) NOT NULL,
-${passed}    score DOUBLE PRECISION NOT NULL CHECK (score >= 0 AND score <= 1),  -- ${schema.words.score}
+${passed}    score DOUBLE PRECISION NOT NULL${binary(schema) ? ' CHECK (score >= 0 AND score <= 1)' : ''},  -- ${schema.words.score}
     model_version VARCHAR(100) NOT NULL,
     PRIMARY KEY (run_id, ${id})
 );
