@@ -1,23 +1,12 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, repoRoot, tempDir } from './support/cli.js';
 import { lowestTests, make, setup, slow, venvPython } from './support/python.js';
 import { readCsv, readSchema, type ProjectSchema } from './support/schema.js';
-
-/** A free TCP port on loopback. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+import { freePort } from './support/net.js';
 
 type Body = string | Buffer | Buffer[];
 

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, tempDir } from './support/cli.js';
 import { findPython, make, setup, slow } from './support/python.js';
+import { freePort } from './support/net.js';
 
 /**
  * The API image's steps, without Docker (which cannot run here): the rendered Dockerfile is read
@@ -35,16 +35,6 @@ function instructions(text: string): Instruction[] {
 
 /** `ENV A=1 B=2`'s pairs (the form the Dockerfile uses: no quotes, no spaces in values). */
 const envPairs = (args: string) => args.split(/\s+/).map((pair) => pair.split('=', 2) as [string, string]);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 describe('the API image’s install and entry steps, outside Docker', () => {
   let service: ChildProcess | undefined;

@@ -5,7 +5,8 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, tempDir } from './support/cli.js';
 import { make, setup, slow, venvPython } from './support/python.js';
-import { freePort, objects, startS3, startSftp, type S3, type Sftp } from './support/remote.js';
+import { freePort } from './support/net.js';
+import { objects, startS3, startSftp, type S3, type Sftp } from './support/remote.js';
 
 const bucket = 'steel';
 const sha256 = (bytes: Buffer) => crypto.createHash('sha256').update(bytes).digest('hex');

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { tempDir } from './cli.js';
+import { freePort } from './net.js';
 
 /**
  * Throwaway servers on loopback for the remote places a generated project delivers to: an SFTP
@@ -14,17 +15,6 @@ import { tempDir } from './cli.js';
  */
 const howToInstall = 'run `bash .ci/install` (as root), as CI does';
 const lifetime = '1800'; // seconds: a server outlives no test run, even one killed before stop()
-
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** Resolves once `port` accepts a connection; fails after `seconds`, with the server's output. */
 async function listening(port: number, server: ResultPromise, what: string, seconds = 30): Promise<void> {
