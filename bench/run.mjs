@@ -290,11 +290,19 @@ function bareApp(project) {
   fs.writeFileSync(
     file,
     [
+      'from pathlib import Path',
+      '',
       'from fastapi import FastAPI',
-      `from ${names.package}.api import bodies`,
+      '',
+      `from ${names.package}.api import create_app`,
+      `from ${names.package}.model import Model`,
       `from ${names.package}.schema import load`,
       '',
-      'Row, _ = bodies(load())',
+      '# The very request model the service checks requests with, taken from its /predict route.',
+      'schema = load()',
+      'service = create_app(Model("constant", 0.0, schema.encoding()), schema, Path("records"))',
+      'route = next(r for r in service.routes if getattr(r, "path", "") == "/predict")',
+      'Row = route.endpoint.__annotations__["row"]  # type: ignore[attr-defined]',
       'app = FastAPI()',
       '',
       '',
@@ -307,10 +315,10 @@ function bareApp(project) {
   return file;
 }
 
-/** One uvicorn worker on a free port, ready; `stop` ends it. */
-async function serveApi(project, args, env = {}) {
+/** One uvicorn worker on a free port (in PORT, and in `argsFor(port)`), ready; `stop` ends it. */
+async function serveApi(project, argsFor, env = {}) {
   const port = await freePort();
-  const server = spawn(path.join(project, '.venv', 'bin', 'python'), [...args, '--port', String(port)], {
+  const server = spawn(path.join(project, '.venv', 'bin', 'python'), argsFor(port), {
     cwd: project,
     env: { ...process.env, PYTHONPATH: `${path.join(project, 'src')}:${work}`, PORT: String(port), ...env },
     stdio: 'ignore',
@@ -339,13 +347,13 @@ async function benchApi(project) {
   sh('make', ['thread'], { cwd: project });
   const body = fs.readFileSync(path.join(project, 'contract', 'example-request.json'), 'utf8');
   const seconds = quick ? 5 : 30;
-  const ours = await serveApi(project, ['-m', names.package, 'serve']);
+  const ours = await serveApi(project, () => ['-m', names.package, 'serve']);
   try {
     const fixed = await constantRate({ port: ours.port, body, rate: 200, seconds });
     const max = await maximum(ours.port, body, seconds);
     // The bare endpoint right after, on the same machine and load generator.
     bareApp(project);
-    const bare = await serveApi(project, ['-m', 'uvicorn', 'bare_api:app', '--log-level', 'warning']);
+    const bare = await serveApi(project, (port) => ['-m', 'uvicorn', 'bare_api:app', '--log-level', 'warning', '--port', String(port)]);
     try {
       return { fixed_200: fixed, maximum: max, bare_fastapi: await maximum(bare.port, body, seconds), seconds_each: seconds };
     } finally {
