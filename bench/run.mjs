@@ -285,8 +285,12 @@ async function constantRate({ port, body, rate, seconds }) {
 }
 
 /** A bare FastAPI endpoint beside the project's: the same request model, a constant answer. */
+/** A generated project's package: its folder's name, as `new` makes it. */
+const packageOf = (project) => path.basename(project).replace(/-/g, '_');
+
 function bareApp(project) {
   const file = path.join(work, 'bare_api.py');
+  const pkg = packageOf(project);
   fs.writeFileSync(
     file,
     [
@@ -294,9 +298,9 @@ function bareApp(project) {
       '',
       'from fastapi import FastAPI',
       '',
-      `from ${names.package}.api import create_app`,
-      `from ${names.package}.model import Model`,
-      `from ${names.package}.schema import load`,
+      `from ${pkg}.api import create_app`,
+      `from ${pkg}.model import Model`,
+      `from ${pkg}.schema import load`,
       '',
       '# The very request model the service checks requests with, taken from its /predict route.',
       'schema = load()',
@@ -347,7 +351,7 @@ async function benchApi(project) {
   sh('make', ['thread'], { cwd: project });
   const body = fs.readFileSync(path.join(project, 'contract', 'example-request.json'), 'utf8');
   const seconds = quick ? 5 : 30;
-  const ours = await serveApi(project, () => ['-m', names.package, 'serve']);
+  const ours = await serveApi(project, () => ['-m', packageOf(project), 'serve']);
   try {
     const fixed = await constantRate({ port: ours.port, body, rate: 200, seconds });
     const max = await maximum(ours.port, body, seconds);
