@@ -273,6 +273,12 @@ const fileFingerprint = (file: string) => {
  */
 export function removeInterruptedNew(target: string): string[] {
   const removed = removeStaleStaging(target, '');
+  // Killed while writing the record of the move: its temp file, named as writeFileAtomic names it.
+  for (const entry of fs.readdirSync(target)) {
+    if (!entry.startsWith(`.${movingFileName}.steel-thread-`)) continue;
+    fs.rmSync(path.join(target, entry), { force: true });
+    removed.push(entry);
+  }
   const movingPath = path.join(target, movingFileName);
   let moving: MovingRecord;
   try {

@@ -21,6 +21,8 @@ describe('the interview, typed at a real terminal', () => {
     terminal.send(keys.enter); // the recommendation, preselected
     await terminal.expect(/Where does CI run\?/);
     terminal.send(keys.down + keys.enter); // GitLab
+    await terminal.expect(/A sample of your data/);
+    terminal.send(keys.enter); // none: the shipped example
     const { code, screen } = await terminal.exited;
     expect(code, screen).toBe(0);
     const record = JSON.parse(fs.readFileSync(path.join(dir, 'calls', recordFileName), 'utf8'));
@@ -34,6 +36,8 @@ describe('the interview, typed at a real terminal', () => {
     await terminal.expect(/Recommended: CSV drop/);
     await terminal.expect(/Deliver predictions as/);
     terminal.send(keys.up + keys.enter); // API stub: the one above the recommended CSV drop
+    await terminal.expect(/A sample of your data/);
+    terminal.send(keys.enter); // none: the shipped example
     const { code, screen } = await terminal.exited;
     expect(code, screen).toBe(0);
     const decision = fs.readFileSync(path.join(dir, 'calls', 'docs', 'decisions', '0001-delivery-form.md'), 'utf8');
@@ -45,6 +49,8 @@ describe('the interview, typed at a real terminal', () => {
     const terminal = openTerminal(['new', '--no-git', '--consumer', 'people', '--freshness', 'daily', '--intake', 'files', '--delivery', 'csv', '--ci', 'github'], dir);
     await terminal.expect(/Project folder/);
     terminal.send(`call-list${keys.enter}`);
+    await terminal.expect(/A sample of your data/);
+    terminal.send(keys.enter); // none: the shipped example
     const { code, screen } = await terminal.exited;
     expect(code, screen).toBe(0);
     expect(fs.existsSync(path.join(dir, 'call-list', 'pyproject.toml'))).toBe(true);
@@ -81,7 +87,7 @@ describe('the interview, typed at a real terminal', () => {
   it('takes, when Enter is pressed at every question, exactly what --yes takes, with no colour under NO_COLOR', async () => {
     const dir = tempDir();
     const terminal = openTerminal(['new', 'pressed', '--no-git'], dir);
-    for (const question of [/Who will use/, /How fresh/, /How do they take data in/, /Deliver predictions as/, /Where does CI run/]) {
+    for (const question of [/Who will use/, /How fresh/, /How do they take data in/, /Deliver predictions as/, /Where does CI run/, /A sample of your data/]) {
       await terminal.expect(question);
       terminal.send(keys.enter);
     }
@@ -113,6 +119,8 @@ describe('the interview, typed at a real terminal', () => {
     const added = openTerminal(['new', 'busy', ...flags], dir);
     await added.expect(/What now\?/);
     added.send(keys.down + keys.enter); // Add the project beside what is there
+    await added.expect(/A sample of your data/);
+    added.send(keys.enter);
     const second = await added.exited;
     expect(second.code, second.screen).toBe(0);
     expect(fs.readFileSync(path.join(target, 'README.md'), 'utf8')).toBe('ours');
