@@ -107,12 +107,12 @@ describe.each(forms.flatMap((form) => providers.flatMap((ci) => freshnesses.map(
         expect(today).toMatch(runIdPattern);
 
         const deliver = job.steps.find((step) => step.run?.includes('make thread'))!;
-        const destination = form === 'table' ? { DATABASE_URL: '${{ secrets.DATABASE_URL }}' } : { OUTBOX: '${{ vars.OUTBOX }}' };
+        const destination = form === 'table' ? { DATABASE_URL: '${{ secrets.DATABASE_URL }}' } : { OUTBOX: '${{ secrets.OUTBOX }}' };
         expect(deliver.env).toMatchObject({
           REQUESTED_RUN_ID: '${{ inputs.run-id }}',
-          TRAINING_DATA: '${{ vars.TRAINING_DATA }}',
-          SCORING_DATA: '${{ vars.SCORING_DATA }}',
-          MODEL_STORE: '${{ vars.MODEL_STORE }}',
+          TRAINING_DATA: '${{ secrets.TRAINING_DATA }}',
+          SCORING_DATA: '${{ secrets.SCORING_DATA }}',
+          MODEL_STORE: '${{ secrets.MODEL_STORE }}',
           ...destination,
         });
         // Secrets reach the one step that needs each, never a whole job.
