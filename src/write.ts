@@ -253,8 +253,9 @@ export function moveIntoPlace(staging: string, target: string, last: string): Be
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.renameSync(path.join(staging, rel), to);
   }
-  fs.rmSync(movingPath);
+  // The record of the move goes last: until it does, a rerun sees an unfinished move and tidies.
   fs.rmSync(staging, { recursive: true, force: true });
+  fs.rmSync(movingPath);
   return moves.filter(({ rel, destination }) => rel !== destination).map(({ rel, destination }) => ({ path: rel, beside: destination }));
 }
 
