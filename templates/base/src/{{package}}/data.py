@@ -1,22 +1,22 @@
 """The input data, checked against the schema: a broken file stops with every problem and its
 lines, never a traceback. The rules are the API's: whole numbers written whole, codes exact."""
 
-import contextlib
-import hashlib
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import IO, Any, cast
 
 import fsspec
 import numpy as np
 import pandas as pd
 
 from .schema import Field, Schema
-from .settings import URL, Place
+from .settings import Place
 
 CHUNK_ROWS = 25_000
 SHOWN = 5
 Chunks = Iterable[pd.DataFrame]  # checked, typed rows, a frame at a time, as read_chunks yields
+Digest = Any  # a hashlib object, such as hashlib.sha256(): it takes in a file's bytes
 
 
 @dataclass
@@ -29,30 +29,40 @@ class DataError(Exception):
         return "\n  - ".join([f"{self.source} failed {checks}:", *self.problems])
 
 
-def fingerprint(path: Place) -> str:
-    """sha256 of the file's bytes: which data a model was trained on."""
-    digest = hashlib.sha256()
-    with fsspec.open(path, "rb") as handle:  # by blocks: not every remote file has readinto
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+class Hashed:
+    """A binary file whose bytes go into `digest` as they are read: the data's fingerprint (which
+    data a model was trained on, or scored) with no second read, nor a second download."""
+
+    def __init__(self, file: IO[bytes], digest: Digest) -> None:
+        self.file, self.digest = file, digest
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.file.read(size)
+        self.digest.update(block)
+        return block
 
 
-def load(path: Place, schema: Schema, *, labelled: bool) -> pd.DataFrame:
-    return pd.concat(read_chunks(path, schema, labelled=labelled), ignore_index=True)
+def load(path: Place, schema: Schema, *, labelled: bool, digest: Digest = None) -> pd.DataFrame:
+    return pd.concat(read_chunks(path, schema, labelled=labelled, digest=digest), ignore_index=True)
 
 
-def read_chunks(path: Place, schema: Schema, *, labelled: bool, rows: int = CHUNK_ROWS) -> Chunks:
+def read_chunks(
+    path: Place, schema: Schema, *, labelled: bool, rows: int = CHUNK_ROWS, digest: Digest = None
+) -> Chunks:
     """Checked, typed chunks, for bounded memory (an id repeated across chunks is caught where
-    every id is seen: the ranking, or the table's primary key)."""
+    every id is seen: the ranking, or the table's primary key); `digest` takes in the file's
+    bytes. fsspec opens a URL as a path (pandas would hand sftp:// to urllib)."""
     source, read = str(path), 0
-    opened = fsspec.open(path, "rb") if isinstance(path, URL) else contextlib.nullcontext(path)
     try:  # index_col=False: a row longer than the header is an error, not an index; plain
         # objects, not pandas's str dtype, whose per-cell checks cost a third more here
         with (
-            opened as file,
+            fsspec.open(path, "rb") as file,
             pd.read_csv(
-                file, dtype=object, keep_default_na=False, index_col=False, chunksize=rows
+                cast(IO[bytes], Hashed(file, digest)) if digest else file,  # read() is all it needs
+                dtype=object,
+                keep_default_na=False,
+                index_col=False,
+                chunksize=rows,
             ) as reader,
         ):
             while (chunk := _next_chunk(reader)) is not None:

@@ -78,13 +78,6 @@ def write_json(path: Place, value: Any, staging: Place | None = None) -> None:
         handle.write((json.dumps(value, indent=2, sort_keys=True) + "\n").encode())
 
 
-def append_json_line(path: Path, value: Any) -> None:
-    """A JSON line in one write to an appending file, so concurrent writers never interleave."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("ab") as handle:
-        handle.write((json.dumps(value, sort_keys=True) + "\n").encode())
-
-
 def write_run(records: Path, run_id: str, delivery: Delivery, facts: dict[str, Any]) -> Path:
     """What was delivered: model, rows, where they went, and the scores' deciles."""
     deciles = np.quantile(delivery.scores, np.linspace(0, 1, 11)).round(6).tolist()

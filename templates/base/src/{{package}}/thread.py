@@ -1,5 +1,6 @@
 """The steel thread, end to end: data → model → versioned store → delivery → record."""
 
+import hashlib
 from collections.abc import Callable
 
 import pandas as pd
@@ -16,22 +17,22 @@ Say = Callable[[str], None]
 
 def run(settings: Settings, schema: Schema, say: Say = print) -> tuple[Model, Delivery]:
     deliver.check(settings)  # a destination it cannot use stops the run before any training
-    training = data.load(settings.training_data, schema, labelled=True)
+    trained_on, scored = hashlib.sha256(), hashlib.sha256()  # the data's fingerprints
+    training = data.load(settings.training_data, schema, labelled=True, digest=trained_on)
     say(f"run {settings.run_id}: {len(training)} training rows from {settings.training_data}")
-    model = choose_model(training, schema, settings, say)
+    model = choose_model(training, trained_on.hexdigest(), schema, settings, say)
     model.check(schema)
-    rows = data.read_chunks(settings.scoring_data, schema, labelled=False)
+    rows = data.read_chunks(settings.scoring_data, schema, labelled=False, digest=scored)
     delivery = deliver.deliver(model, rows, schema, settings)
     say(f"delivered {delivery.rows} predictions to {delivery.location} (model {model.version})")
-    facts = {
-        "model_version": model.version,
-        "scoring_data": data.fingerprint(settings.scoring_data),
-    }
+    facts = {"model_version": model.version, "scoring_data": scored.hexdigest()}
     say(f"recorded the run in {write_run(settings.records, settings.run_id, delivery, facts)}")
     return model, delivery
 
 
-def choose_model(training: pd.DataFrame, schema: Schema, settings: Settings, say: Say) -> Model:
+def choose_model(
+    training: pd.DataFrame, fingerprint: str, schema: Schema, settings: Settings, say: Say
+) -> Model:
     """The model that delivers: the constant one on request, else the live one after the gate."""
     constant = Model.constant(training, schema)
     if settings.model == "constant":
@@ -39,7 +40,7 @@ def choose_model(training: pd.DataFrame, schema: Schema, settings: Settings, say
         say(f"MODEL=constant: every row scores the training {mean} ({constant.version})")
         return constant
     store, (fitting, held_out) = ModelStore(settings.model_store), split(training, schema)
-    candidate = train(fitting, schema, data.fingerprint(settings.training_data))
+    candidate = train(fitting, schema, fingerprint)
     metric, hurdle = ("auc", settings.hurdle_auc) if schema.binary else ("r2", settings.hurdle_r2)
     score = evaluate(candidate, held_out, schema)
     metrics = {metric: score, f"baseline_{metric}": evaluate(constant, held_out, schema)}
