@@ -6,6 +6,7 @@ import semverParse from 'semver/functions/parse.js';
 import { ExitCode, UserError } from './errors.js';
 import { consumers, freshnesses, intakes, type Consumer, type Freshness, type Intake } from './interview/rules.js';
 import type { OwnData } from './data/infer.js';
+import { constraintKeys, fieldKeys, wordKeys } from './data/schema.js';
 import { checkOwnData } from './data/stored.js';
 import { checkDisplayName, checkPackageName } from './names.js';
 import { generatorVersion } from './package.js';
@@ -178,14 +179,12 @@ export function formatRecord(record: ProjectRecord): string {
 /** The stored data in one fixed key order (the schema's fields as schema.json orders them). */
 function orderedData(data: OwnData): OwnData {
   const { words, primaryKey, fields } = data.schema;
-  const fieldKeys = ['name', 'type', 'role', 'description', 'trueValues', 'falseValues', 'constraints', 'unlistedCodesAs', 'placeholders'] as const;
-  const constraintKeys = ['required', 'unique', 'maxLength', 'minimum', 'maximum', 'enum'] as const;
   const pick = <T extends object>(value: T, keys: readonly (keyof T)[]) => Object.fromEntries(keys.filter((k) => value[k] !== undefined).map((k) => [k, value[k]])) as T;
   return {
     file: data.file,
     rows: data.rows,
     schema: {
-      words: pick(words, ['entity', 'entities', 'score', 'scoreDescription']),
+      words: pick(words, wordKeys),
       primaryKey,
       fields: fields.map((f) => pick({ ...f, constraints: f.constraints && pick(f.constraints, constraintKeys) }, fieldKeys)),
     },

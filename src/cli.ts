@@ -248,8 +248,13 @@ function givenAnswers(values: Record<string, unknown>): GivenAnswers {
   return checkGivenAnswers(Object.fromEntries(keys.filter((k) => values[k] !== undefined).map((k) => [k, values[k]])), 'flags');
 }
 
-/** The --data flags as one request; the choices without --data are refused by the command. */
+/** The --data flags as one request; the choices without --data are refused (they choose among its columns). */
 function dataRequest(values: Record<string, unknown>): DataRequest {
+  const choices = ['label', 'id', 'positive', 'pass-through', 'placeholders'].filter((flag) => values[flag] !== undefined && values[flag] !== false);
+  if (values.data === undefined && choices.length > 0) {
+    const flags = choices.map((flag) => `--${flag}`).join(', ');
+    throw new UserError(`${flags} ${choices.length === 1 ? 'needs' : 'need'} --data FILE: ${choices.length === 1 ? 'it chooses' : 'they choose'} among the file's columns`);
+  }
   const passThrough = values['pass-through'] as string | undefined;
   return {
     file: values.data as string | undefined,

@@ -274,12 +274,7 @@ const fileFingerprint = (file: string) => {
  */
 export function removeInterruptedNew(target: string): string[] {
   const removed = removeStaleStaging(target, '');
-  // Killed while writing the record of the move: its temp file, named as writeFileAtomic names it.
-  for (const entry of fs.readdirSync(target)) {
-    if (!entry.startsWith(`.${movingFileName}.steel-thread-`)) continue;
-    fs.rmSync(path.join(target, entry), { force: true });
-    removed.push(entry);
-  }
+  removeStaleTemporaries(target, [movingFileName]); // killed while writing the record of the move
   const movingPath = path.join(target, movingFileName);
   let moving: MovingRecord;
   try {

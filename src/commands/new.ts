@@ -5,7 +5,7 @@ import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
 import { fingerprintRender } from '../fingerprint.js';
 import { basesRef, GitMissing, storeBase, workTree, type WorkTree } from '../git.js';
 import { removeOnInterrupt } from '../interrupt.js';
-import { askData, refuseChoicesWithoutFile, type DataRequest } from '../interview/data.js';
+import { askData, type DataRequest } from '../interview/data.js';
 import { askFolder, confirmBeside, interview, type InterviewMode } from '../interview/index.js';
 import { projectNames } from '../names.js';
 import { generatorVersion } from '../package.js';
@@ -42,7 +42,6 @@ type GitPlan = 'own' | 'first' | 'inside' | 'none';
 export async function runNew(options: NewOptions): Promise<ExitCodeValue> {
   const set = loadTemplateSet(options.templates);
   const given: GivenAnswers = { ...(options.answersFile ? readAnswersFile(options.answersFile) : {}), ...options.given };
-  refuseChoicesWithoutFile(options.data);
 
   const target = path.resolve(options.dir ?? (await askFolder(options.mode, defaultDir)));
   let place = inspectTarget(target);

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { recordFileName, type Answers, type GivenAnswers, type ProjectRecord } from '../answers.js';
 import { ExitCode, UserError, type ExitCodeValue } from '../errors.js';
 import { fingerprintRender } from '../fingerprint.js';
 import { basesRef, checkoutRules, cleanBlobIds, parseStatus, readBlob, storeBase, toCheckout, workTree, workTreeStatus, type WorkTree } from '../git.js';
 import { inferData, sayDecisions } from '../data/index.js';
-import { refuseChoicesWithoutFile, storedChoices, type DataRequest } from '../interview/data.js';
+import { storedChoices, type DataRequest } from '../interview/data.js';
 import { setLabel, type TemplateSet } from '../render/templates.js';
 import { bold, dim, green, red, say, sayList, yellow } from '../ui.js';
 import { applyJournal, readJournal, removeJournal, writeJournal, type Journal } from '../update/journal.js';
@@ -77,7 +78,7 @@ function summary(outcomes: Outcome[]): string {
 /** What changed answers look like in a conflict marker: "--delivery table". */
 function answerChanges(before: Answers, after: Answers): string {
   return (Object.keys(after) as (keyof Answers)[])
-    .filter((key) => (key === 'data' ? JSON.stringify(after.data) !== JSON.stringify(before.data) : after[key] !== before[key]))
+    .filter((key) => !isDeepStrictEqual(after[key], before[key]))
     .map((key) => (key === 'data' ? `--data ${after.data?.file}` : `--${key} ${after[key] ?? 'none'}`))
     .join(' ');
 }
@@ -142,12 +143,6 @@ async function updateProject(
   repository: WorkTree | null,
   state: string,
 ): Promise<ExitCodeValue> {
-  refuseChoicesWithoutFile(options.data);
-  const answers: Answers = { ...record.answers, ...options.changed };
-  if (options.data.file !== undefined) {
-    answers.data = await inferData(options.data.file, { ...storedChoices(record.answers.data), ...options.data.choices });
-    sayDecisions(answers.data);
-  }
   const statusOutput = repository && !options.allowDirty ? await workTreeStatus(projectDir) : null;
   const status = repository && statusOutput !== null ? parseStatus(statusOutput, repository) : undefined;
   if (status) {
@@ -158,6 +153,12 @@ async function updateProject(
         ExitCode.refused,
       );
     }
+  }
+  // Only now the data file, which may be large: a refused update reads none of it.
+  const answers: Answers = { ...record.answers, ...options.changed };
+  if (options.data.file !== undefined) {
+    answers.data = await inferData(options.data.file, { ...storedChoices(record.answers.data), ...options.data.choices });
+    sayDecisions(answers.data);
   }
 
   const changes = answerChanges(record.answers, answers);

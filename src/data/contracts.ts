@@ -1,4 +1,4 @@
-import type { SchemaField, TableSchema } from './schema.js';
+import { fieldsOf, type TableSchema } from './schema.js';
 
 /**
  * The delivery contracts a project commits beside its schema (the API's OpenAPI document and
@@ -9,7 +9,7 @@ import type { SchemaField, TableSchema } from './schema.js';
  */
 
 /** Python's json.dumps(value, indent=2): non-ASCII escaped, floats written with a decimal point. */
-export function pythonJson(value: unknown): string {
+function pythonJson(value: unknown): string {
   const text = JSON.stringify(value, (_key, v: unknown) => (v instanceof PyFloat ? `\u0000float:${v.value}` : v), 2);
   return `${text
     .replace(/"\\u0000float:([^"]+)"/g, (_m, n: string) => (Number.isInteger(Number(n)) && Math.abs(Number(n)) < 1e16 ? `${n}.0` : n))
@@ -17,7 +17,7 @@ export function pythonJson(value: unknown): string {
 }
 
 /** A number Python holds as a float (json.dumps writes 2500.0, not 2500). */
-export class PyFloat {
+class PyFloat {
   constructor(readonly value: number) {}
 }
 
@@ -49,15 +49,14 @@ const capitalize = (text: string) => (text === '' ? text : `${[...text][0]?.toUp
 /** pydantic's title of a field: its name title-cased, underscores as spaces. */
 const fieldTitle = (name: string) => pythonTitle(name).replace(/_/g, ' ').trim();
 
-const role = (schema: TableSchema, wanted: SchemaField['role']) => schema.fields.filter((f) => f.role === wanted);
 /** A label of two values, scored as a probability (schema.py's Schema.binary). */
-const binary = (schema: TableSchema) => role(schema, 'label').some((f) => f.type === 'boolean' || f.constraints?.enum !== undefined);
+const binary = (schema: TableSchema) => fieldsOf(schema, 'label').some((f) => f.type === 'boolean' || f.constraints?.enum !== undefined);
 
 /** The schema's valid example row (schema.py's example()). */
-export function exampleRow(schema: TableSchema): Record<string, unknown> {
+function exampleRow(schema: TableSchema): Record<string, unknown> {
   const entity = 'example-1';
   const row: Record<string, unknown> = { [schema.primaryKey]: entity };
-  for (const field of role(schema, 'feature')) {
+  for (const field of fieldsOf(schema, 'feature')) {
     const codes = field.constraints?.enum;
     if (codes) {
       row[field.name] = String(codes[0]);
@@ -66,7 +65,7 @@ export function exampleRow(schema: TableSchema): Record<string, unknown> {
     const middle = ((field.constraints?.minimum ?? 0) + (field.constraints?.maximum ?? 0)) / 2;
     row[field.name] = field.type === 'integer' ? roundHalfEven(middle) : new PyFloat(roundHalfEven(middle, 2));
   }
-  for (const field of role(schema, 'pass-through')) row[field.name] = `${field.name} of ${entity}`;
+  for (const field of fieldsOf(schema, 'pass-through')) row[field.name] = `${field.name} of ${entity}`;
   return row;
 }
 
@@ -78,7 +77,7 @@ function csvDrop(schema: TableSchema): string {
   described.set('model_version', 'the model that scored this run');
   described.set('run_id', 'the run that made this file');
   const kinds: Record<string, string> = { rank: 'integer', score: 'number' };
-  const columns = ['rank', schema.primaryKey, 'score', ...role(schema, 'pass-through').map((f) => f.name), 'model_version', 'run_id'];
+  const columns = ['rank', schema.primaryKey, 'score', ...fieldsOf(schema, 'pass-through').map((f) => f.name), 'model_version', 'run_id'];
   return pythonJson({
     description: `${words.entities} ranked by ${words.score}, to work through`,
     file: 'outbox/predictions-<run_id>.csv, UTF-8, lines ending in CR LF, a header row',
@@ -93,7 +92,7 @@ function csvDrop(schema: TableSchema): string {
 function predictionsSql(schema: TableSchema): string {
   const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const id = quote(schema.primaryKey);
-  const passed = role(schema, 'pass-through')
+  const passed = fieldsOf(schema, 'pass-through')
     .map((f) => `    ${quote(f.name)} VARCHAR(1000),\n`)
     .join('');
   return `-- The table export: what the consumer can rely on. \`make contract\` writes it from
@@ -131,7 +130,7 @@ function openApi(schema: TableSchema, shipped: string): string {
   const request: Json = {};
   const text = { type: 'string', maxLength: 64, minLength: 1 };
   request[schema.primaryKey] = { ...text, title: fieldTitle(schema.primaryKey) };
-  for (const field of role(schema, 'feature')) {
+  for (const field of fieldsOf(schema, 'feature')) {
     const codes = field.constraints?.enum;
     const title = fieldTitle(field.name);
     if (codes) request[field.name] = codes.length === 1 ? { type: 'string', const: String(codes[0]), title } : { type: 'string', enum: codes.map(String), title };
@@ -141,7 +140,7 @@ function openApi(schema: TableSchema, shipped: string): string {
       request[field.name] = { type: field.type === 'integer' ? 'integer' : 'number', maximum: bound(maximum), minimum: bound(minimum), title };
     }
   }
-  const passThrough = role(schema, 'pass-through');
+  const passThrough = fieldsOf(schema, 'pass-through');
   for (const field of passThrough) request[field.name] = { anyOf: [text, { type: 'null' }], default: null, title: fieldTitle(field.name) };
   const prediction: Json = {
     [schema.primaryKey]: { type: 'string', title: fieldTitle(schema.primaryKey) },
@@ -153,7 +152,7 @@ function openApi(schema: TableSchema, shipped: string): string {
   const components = (document.components as { schemas: Json }).schemas;
   const shippedNames = Object.keys(components).filter((key) => key !== 'Error');
   const schemas: Json = {
-    [name]: { properties: request, additionalProperties: false, type: 'object', required: [schema.primaryKey, ...role(schema, 'feature').map((f) => f.name)], title: name },
+    [name]: { properties: request, additionalProperties: false, type: 'object', required: [schema.primaryKey, ...fieldsOf(schema, 'feature').map((f) => f.name)], title: name },
     [`${name}Prediction`]: { properties: prediction, type: 'object', required: [schema.primaryKey, 'score', 'model_version'], title: `${name}Prediction` },
     Error: components.Error,
   };

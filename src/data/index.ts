@@ -3,6 +3,7 @@ import { dim, say } from '../ui.js';
 import { candidates, checkColumnNames, decide, type Candidates, type DataChoices, type OwnData } from './infer.js';
 import { openTable } from './read.js';
 import { scanTable, type Scan } from './scan.js';
+import { labelOf } from './schema.js';
 
 /**
  * Bring your own data: a team's CSV or Parquet file, read once, becomes the project's schema
@@ -39,7 +40,7 @@ export async function scanFile(file: string): Promise<ScannedFile> {
 
 /** The schema and decisions for the scanned file under the team's choices. */
 export function decideData(scanned: ScannedFile, choices: DataChoices): OwnData {
-  return { ...decide(scanned.scan, choices, scanned.file), file: path.basename(scanned.file) };
+  return { ...decide(scanned.scan, choices, scanned.file, scanned.candidates), file: path.basename(scanned.file) };
 }
 
 /** Reads the file and decides, in one step (no interview). */
@@ -49,7 +50,7 @@ export async function inferData(file: string, choices: DataChoices): Promise<Own
 
 /** What inference took and left, as printed after `new --data`. */
 export function sayDecisions(data: OwnData): void {
-  const label = data.schema.fields.find((f) => f.role === 'label');
+  const label = labelOf(data.schema);
   say(`  Data: ${data.file}, ${data.rows} rows: id ${data.schema.primaryKey}, label ${label?.name} ${dim('(no row of it is written to the project)')}`);
   for (const column of data.columns) {
     if (column.use === 'id' || column.use === 'label') continue;

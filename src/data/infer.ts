@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { dataSource } from './read.js';
 import { placeholderCandidates, type ColumnStats, type Scan } from './scan.js';
 import { codeProblem, nameProblem, reservedNames, type SchemaField, type TableSchema, type Words } from './schema.js';
 
@@ -10,20 +11,29 @@ import { codeProblem, nameProblem, reservedNames, type SchemaField, type TableSc
  */
 
 /** A category lists at most this many codes; more, and the column is left out. */
-export const maxCodes = 50;
+const maxCodes = 50;
 /** A code seen in fewer rows than this is not listed (privacy): it is read as `otherCode`. */
-export const rareRows = 10;
-export const otherCode = 'other';
+const rareRows = 10;
+const otherCode = 'other';
 /** A column missing more than this share of its values is left out (a label so: refused). */
-export const mostlyMissing = 0.5;
+const mostlyMissing = 0.5;
 /** A text column with at least this share of distinct values is near-unique (names, keys). */
-export const nearUnique = 0.5;
+const nearUnique = 0.5;
 /** A numeric label needs at least this many distinct values to be a regression target. */
-export const regressionValues = 10;
+const regressionValues = 10;
 /** The longest id the data checks accept (the schema's maxLength). */
-export const maxIdLength = 64;
+const maxIdLength = 64;
 /** Values a text label's positive class is, when no --positive says (case aside). */
 const obviousPositives = ['yes', 'true', 'y', 't', '1', 'positive', 'pos'];
+
+/** A label's two values are 0 and 1 (spaces around allowed): 1 is the positive class. */
+export const isZeroOne = (values: string[]) => values.every((v) => /^\s*[01]\s*$/.test(v)) && new Set(values.map((v) => v.trim())).size === 2;
+
+/** The one of a label's two text values that plainly means "yes", if exactly one does. */
+export function obviousPositive(values: string[]): string | undefined {
+  const obvious = values.filter((v) => obviousPositives.includes(v.trim().toLowerCase()));
+  return obvious.length === 1 ? obvious[0] : undefined;
+}
 const idNamePattern = /(?:^|[\s_.-])(?:id|key|ref|uuid|guid|no|nr|number)$|[a-z](?:Id|ID|Key|Ref|No)$|^(?:id|key|ref|uuid|guid|index)$/;
 
 export interface DataChoices {
@@ -82,7 +92,7 @@ export function widenRange(low: number, high: number, whole: boolean): { minimum
 }
 
 /** Placeholder candidates standing apart from the column's other values: -1 under values never negative, 999 over values at most half of it. */
-export function spottedPlaceholders(stats: ColumnStats): number[] {
+function spottedPlaceholders(stats: ColumnStats): number[] {
   if (!Number.isFinite(stats.low)) return [];
   return placeholderCandidates.filter((value) => (stats.candidates.get(value) ?? 0) > 0 && (value < 0 ? stats.low >= 0 : stats.high <= value / 2));
 }
@@ -104,10 +114,10 @@ export function checkColumnNames(columns: string[], file: string): void {
   const seen = new Map<string, string>();
   columns.forEach((name, index) => {
     const problem = nameProblem(name);
-    if (problem) throw new UserError(`--data ${file}: column ${index + 1} ${name === '' ? '' : `${JSON.stringify(name.slice(0, 80))} `}${problem}: rename it in the file`);
+    if (problem) throw new UserError(`${dataSource(file)}: column ${index + 1} ${name === '' ? '' : `${JSON.stringify(name.slice(0, 80))} `}${problem}: rename it in the file`);
     const key = name.toLowerCase();
     const earlier = seen.get(key);
-    if (earlier !== undefined) throw new UserError(`--data ${file}: the column name ${JSON.stringify(name)} appears twice${earlier === name ? '' : ` (as ${JSON.stringify(earlier)}; names differing only in case clash in a database)`}: rename one`);
+    if (earlier !== undefined) throw new UserError(`${dataSource(file)}: the column name ${JSON.stringify(name)} appears twice${earlier === name ? '' : ` (as ${JSON.stringify(earlier)}; names differing only in case clash in a database)`}: rename one`);
     seen.set(key, name);
   });
 }
@@ -139,13 +149,13 @@ function humanWords(name: string): string[] {
     .map((word) => word.toLowerCase());
 }
 
-export function pluralOf(word: string): string {
+function pluralOf(word: string): string {
   if (/(?:s|x|z|ch|sh)$/.test(word)) return `${word}es`;
   if (/[^aeiou]y$/.test(word)) return `${word.slice(0, -1)}ies`;
   return `${word}s`;
 }
 
-export function wordsFor(id: string, label: SchemaField, task: 'binary' | 'regression'): Words {
+function wordsFor(id: string, label: SchemaField, task: 'binary' | 'regression'): Words {
   const idWords = humanWords(id);
   const last = idWords[idWords.length - 1];
   if (idWords.length > 1 && last && /^(?:id|key|ref|uuid|guid|no|nr|number|code)$/.test(last)) idWords.pop();
@@ -164,7 +174,7 @@ export function wordsFor(id: string, label: SchemaField, task: 'binary' | 'regre
 function decideLabel(stats: ColumnStats, positive: string | undefined, file: string): { field: SchemaField; note: string; task: 'binary' | 'regression' } {
   const supported = 'supported: two values (binary classification) or numbers with many values (regression)';
   const refuse = (why: string): never => {
-    throw new UserError(`--data ${file}: the label ${JSON.stringify(stats.name)} ${why} (${supported})`);
+    throw new UserError(`${dataSource(file)}: the label ${JSON.stringify(stats.name)} ${why} (${supported})`);
   };
   if (stats.present === 0 || stats.missing / (stats.present + stats.missing) > mostlyMissing) refuse(`is mostly missing (${plural(stats.missing, 'row')} of ${stats.present + stats.missing} have no value)`);
   const missingNote = stats.missing > 0 ? `; ${plural(stats.missing, 'row')} have no label: the data checks refuse them, so drop them from the training file` : '';
@@ -174,16 +184,13 @@ function decideLabel(stats: ColumnStats, positive: string | undefined, file: str
     const values = [...stats.values.keys()].sort();
     const problem = values.map(codeProblem).find(Boolean);
     if (problem) refuse(`has a value that ${problem}`);
-    if (values.every((v) => /^\s*[01]\s*$/.test(v)) && new Set(values.map((v) => v.trim())).size === 2) {
+    if (isZeroOne(values)) {
       if (positive !== undefined && positive.trim() !== '1') throw new UserError(`--positive ${positive}: the label ${JSON.stringify(stats.name)} is 0 or 1, and 1 is the positive class`);
       const field: SchemaField = { name: stats.name, type: 'integer', role: 'label', description: '1 or 0 as in the data: the model predicts how likely 1 is', constraints: { enum: [0, 1] } };
       return { field, note: `binary label, 0 or 1${missingNote}`, task: 'binary' };
     }
-    const chosen = positive ?? (() => {
-      const obvious = values.filter((v) => obviousPositives.includes(v.trim().toLowerCase()));
-      return obvious.length === 1 ? obvious[0] : undefined;
-    })();
-    if (chosen === undefined) throw new UserError(`--data ${file}: the label ${JSON.stringify(stats.name)} is ${values.map((v) => JSON.stringify(v)).join(' or ')}: pass --positive with the one the model predicts`);
+    const chosen = positive ?? obviousPositive(values);
+    if (chosen === undefined) throw new UserError(`${dataSource(file)}: the label ${JSON.stringify(stats.name)} is ${values.map((v) => JSON.stringify(v)).join(' or ')}: pass --positive with the one the model predicts`);
     if (!values.includes(chosen)) throw new UserError(`--positive ${chosen}: the label ${JSON.stringify(stats.name)} is ${values.map((v) => JSON.stringify(v)).join(' or ')}, not ${JSON.stringify(chosen)}`);
     const negative = values.find((v) => v !== chosen) as string;
     const field: SchemaField = {
@@ -265,13 +272,12 @@ function decideText(stats: ColumnStats): { field?: SchemaField; note: string } {
  * id or pass-through named that is not a column, an id that is no id, or no usable feature:
  * each a UserError that says what to pass.
  */
-export function decide(scan: Scan, choices: DataChoices, file: string): OwnData {
+export function decide(scan: Scan, choices: DataChoices, file: string, found = candidates(scan)): OwnData {
   const { columns, rows } = scan;
-  const source = `--data ${file}`;
+  const source = dataSource(file);
   if (rows === 0) throw new UserError(`${source}: the file has a header but no rows`);
   if (rows < 2) throw new UserError(`${source}: the file has one row only: a schema needs more to tell columns apart`);
   const byName = new Map(columns.map((c) => [c.name, c]));
-  const found = candidates(scan);
   const column = (name: string, flag: string) => {
     const stats = byName.get(name);
     if (!stats) throw new UserError(`${flag} ${name}: no such column in ${file} (columns: ${found.columns.join(', ')})`);

@@ -20,22 +20,23 @@ export interface Table {
 }
 
 /** The flag-given path as messages show it: `--data FILE`. */
-const source = (file: string) => `--data ${file}`;
+/** How a message names the data file: as the flag that gave it. */
+export const dataSource = (file: string) => `--data ${file}`;
 
 export function openTable(file: string): Promise<Table> {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
   } catch {
-    throw new UserError(`${source(file)}: no such file`);
+    throw new UserError(`${dataSource(file)}: no such file`);
   }
-  if (!stat.isFile()) throw new UserError(`${source(file)}: not a file`);
+  if (!stat.isFile()) throw new UserError(`${dataSource(file)}: not a file`);
   try {
     fs.accessSync(file, fs.constants.R_OK);
   } catch {
-    throw new UserError(`${source(file)}: cannot be read (permission denied)`);
+    throw new UserError(`${dataSource(file)}: cannot be read (permission denied)`);
   }
-  if (stat.size === 0) throw new UserError(`${source(file)}: the file is empty: no header, no rows`);
+  if (stat.size === 0) throw new UserError(`${dataSource(file)}: the file is empty: no header, no rows`);
   return isParquet(file) ? openParquet(file, stat.size) : openCsv(file, stat.size);
 }
 
@@ -64,7 +65,7 @@ class StrictUtf8 extends Transform {
       this.offset += chunk?.length ?? 0;
       callback(null, text);
     } catch {
-      callback(new UserError(`${source(this.file)}: not UTF-8 text (near byte ${this.offset}): save it as UTF-8`));
+      callback(new UserError(`${dataSource(this.file)}: not UTF-8 text (near byte ${this.offset}): save it as UTF-8`));
     }
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
@@ -110,9 +111,9 @@ async function openCsv(file: string, size: number): Promise<Table> {
   const fail = (error: unknown): never => {
     if (error instanceof UserError) throw error;
     const { code, lines } = error as { code?: string; lines?: number };
-    if (code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') throw new UserError(`${source(file)}: line ${lines} has another number of cells than the header (a ragged file)`);
-    if (code === 'CSV_MAX_RECORD_SIZE') throw new UserError(`${source(file)}: a row over 1 MiB near line ${lines}: not a table of columns`);
-    if (code?.startsWith('CSV_')) throw new UserError(`${source(file)}: not a well-formed CSV file near line ${lines ?? '?'} (${(error as Error).message.split('\n')[0]?.slice(0, 120)})`);
+    if (code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') throw new UserError(`${dataSource(file)}: line ${lines} has another number of cells than the header (a ragged file)`);
+    if (code === 'CSV_MAX_RECORD_SIZE') throw new UserError(`${dataSource(file)}: a row over 1 MiB near line ${lines}: not a table of columns`);
+    if (code?.startsWith('CSV_')) throw new UserError(`${dataSource(file)}: not a well-formed CSV file near line ${lines ?? '?'} (${(error as Error).message.split('\n')[0]?.slice(0, 120)})`);
     throw error;
   };
   let first: IteratorResult<string[]>;
@@ -121,7 +122,7 @@ async function openCsv(file: string, size: number): Promise<Table> {
   } catch (error) {
     return fail(error);
   }
-  if (first.done) throw new UserError(`${source(file)}: the file is empty: no header, no rows`);
+  if (first.done) throw new UserError(`${dataSource(file)}: the file is empty: no header, no rows`);
   const columns = first.value;
   async function* chunks(): AsyncGenerator<(string | null)[][]> {
     let rows: (string | null)[][] = [];
@@ -159,7 +160,7 @@ async function openParquet(file: string, size: number): Promise<Table> {
   try {
     metadata = await parquetMetadataAsync(buffer);
   } catch (error) {
-    throw new UserError(`${source(file)}: not a readable Parquet file (${(error as Error).message.slice(0, 120)})`);
+    throw new UserError(`${dataSource(file)}: not a readable Parquet file (${(error as Error).message.slice(0, 120)})`);
   }
   const columns = parquetSchema(metadata).children.map((child) => child.element.name);
   let done = 0;
@@ -171,7 +172,7 @@ async function openParquet(file: string, size: number): Promise<Table> {
       try {
         await parquetRead({ file: buffer, metadata, rowStart: start, rowEnd: end, onComplete: (read) => (rows = read) });
       } catch (error) {
-        throw new UserError(`${source(file)}: a row group could not be read (${(error as Error).message.slice(0, 120)}); write it with snappy compression or none`);
+        throw new UserError(`${dataSource(file)}: a row group could not be read (${(error as Error).message.slice(0, 120)}); write it with snappy compression or none`);
       }
       done += Number(group.total_byte_size);
       start = end;

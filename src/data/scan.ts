@@ -8,7 +8,7 @@ import type { Table } from './read.js';
  */
 
 /** Distinct values counted one by one per column; past this many, only estimated. */
-export const maxTrackedValues = 2000;
+const maxTrackedValues = 2000;
 /** Values that often stand for "unknown" in number columns (see docs/design.md). */
 export const placeholderCandidates = [-1, -9, -99, -999, -9999, 99, 999, 9999, 99999] as const;
 
@@ -49,7 +49,7 @@ const datePattern = /^\s*(?:\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?
  * How many distinct values a column holds, counted exactly while few, then estimated by
  * HyperLogLog (4096 registers: within about 2%), so a gigabyte of ids costs 4 KiB.
  */
-export class Distinct {
+class Distinct {
   private readonly registers = new Uint8Array(4096);
   add(value: string): void {
     // FNV-1a, then a final mix (murmur3's) so the low bits and the leading zeros are both well spread.

@@ -42,13 +42,19 @@ export interface TableSchema {
   fields: SchemaField[];
 }
 
-export const schemaComment =
+const schemaComment =
   "The one schema of this project (a Frictionless Table Schema with a role per field). Data checks, the model's encoding and every other contract come from it: after editing it, run `make contract`.";
 
 /** Column names the deliveries use for their own columns (and the prediction record): a team's column may not take one. */
+/** The schema's fields of one role, in order. */
+export const fieldsOf = (schema: TableSchema, role: SchemaField['role']) => schema.fields.filter((f) => f.role === role);
+
+/** The schema's label: one in any schema inferred or read back from a record. */
+export const labelOf = (schema: TableSchema): SchemaField | undefined => fieldsOf(schema, 'label')[0];
+
 export const reservedNames = ['rank', 'score', 'model_version', 'run_id', 'at'];
 export const maxNameLength = 64;
-export const maxCodeLength = 100;
+const maxCodeLength = 100;
 
 /**
  * A column name that is safe as it is in every file it lands in: a JSON string, a CSV header
@@ -88,11 +94,13 @@ const inline = (value: unknown): string => {
   return JSON.stringify(value);
 };
 
-/** A field's keys in the shipped schema's order, absent ones left out. */
-const fieldKeys: (keyof SchemaField)[] = ['name', 'type', 'role', 'description', 'trueValues', 'falseValues', 'constraints', 'unlistedCodesAs', 'placeholders'];
+/** The keys of the words, a field and its constraints, in the shipped schema's order. */
+export const wordKeys: readonly (keyof Words)[] = ['entity', 'entities', 'score', 'scoreDescription'];
+export const fieldKeys: readonly (keyof SchemaField)[] = ['name', 'type', 'role', 'description', 'trueValues', 'falseValues', 'constraints', 'unlistedCodesAs', 'placeholders'];
+export const constraintKeys: readonly (keyof Constraints)[] = ['required', 'unique', 'maxLength', 'minimum', 'maximum', 'enum'];
 
 export function formatSchema(schema: TableSchema): string {
-  const words = (Object.keys(schema.words) as (keyof Words)[]).map((key) => `    ${JSON.stringify(key)}: ${JSON.stringify(schema.words[key])}`);
+  const words = wordKeys.map((key) => `    ${JSON.stringify(key)}: ${JSON.stringify(schema.words[key])}`);
   const fields = schema.fields.map((field) => {
     const lines = fieldKeys.filter((key) => field[key] !== undefined).map((key) => `      ${JSON.stringify(key)}: ${inline(field[key])}`);
     return `    {\n${lines.join(',\n')}\n    }`;

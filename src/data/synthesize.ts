@@ -1,4 +1,4 @@
-import type { SchemaField, TableSchema } from './schema.js';
+import { fieldsOf, labelOf, type SchemaField, type TableSchema } from './schema.js';
 
 /**
  * The project's sample, data/sample/training.csv and scoring.csv, made from the schema alone:
@@ -15,8 +15,8 @@ import type { SchemaField, TableSchema } from './schema.js';
  *   that score, with noise of a quarter unit, kept inside the range.
  */
 
-export const trainingRows = 1000;
-export const scoringRows = 200;
+const trainingRows = 1000;
+const scoringRows = 200;
 const seed = 20240601;
 
 /** mulberry32: small, fast and the same on every platform. */
@@ -32,7 +32,7 @@ function random(seedValue: number): () => number {
 }
 
 /** A CSV cell as RFC 4180 writes it: quoted where it holds a comma, quote or line end. */
-export function csvCell(value: string): string {
+function csvCell(value: string): string {
   return /[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
@@ -80,9 +80,9 @@ function labelText(label: SchemaField, chance: number, next: () => number): stri
 /** The two sample files, as text. */
 export function synthesize(schema: TableSchema): { training: string; scoring: string } {
   const next = random(seed);
-  const features = schema.fields.filter((f) => f.role === 'feature');
-  const passThrough = schema.fields.filter((f) => f.role === 'pass-through');
-  const label = schema.fields.find((f) => f.role === 'label') as SchemaField;
+  const features = fieldsOf(schema, 'feature');
+  const passThrough = fieldsOf(schema, 'pass-through');
+  const label = labelOf(schema) as SchemaField;
   const numbers = features.filter((f) => !f.constraints?.enum);
   // The hidden score's spread, to scale it to about one unit whatever the number of features.
   const spread = Math.sqrt(features.reduce((sum, f) => sum + (f.constraints?.enum ? 0.25 : ((numbers.indexOf(f) === 0 ? 2 : 1) ** 2) / 3), 0)) || 1;

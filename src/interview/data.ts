@@ -1,5 +1,6 @@
 import { decideData, scanFile, sayDecisions, type DataChoices, type OwnData, type ScannedFile } from '../data/index.js';
-import { UserError } from '../errors.js';
+import { isZeroOne, obviousPositive } from '../data/infer.js';
+import { fieldsOf, labelOf } from '../data/schema.js';
 import { ask, type InterviewMode } from './index.js';
 
 /**
@@ -14,20 +15,6 @@ export interface DataRequest {
   choices: DataChoices;
 }
 
-const choiceFlags: Record<keyof DataChoices, string> = {
-  label: '--label',
-  id: '--id',
-  positive: '--positive',
-  passThrough: '--pass-through',
-  placeholders: '--placeholders',
-};
-
-/** Refuses --label and the others without --data: they choose among a file's columns. */
-export function refuseChoicesWithoutFile(request: DataRequest): void {
-  if (request.file !== undefined) return;
-  const given = (Object.keys(request.choices) as (keyof DataChoices)[]).map((key) => choiceFlags[key]);
-  if (given.length > 0) throw new UserError(`${given.join(', ')} ${given.length === 1 ? 'needs' : 'need'} --data FILE: ${given.length === 1 ? 'it chooses' : 'they choose'} among the file's columns`);
-}
 
 /** The choices still open, asked on a terminal (the inferred answer preselected). */
 async function askChoices(scanned: ScannedFile, given: DataChoices): Promise<DataChoices> {
@@ -44,8 +31,7 @@ async function askChoices(scanned: ScannedFile, given: DataChoices): Promise<Dat
     choices.id = await ask<string>({ type: 'select', name: 'id', message: 'The id of each row (unique, in every row)', choices: columnChoices(offered), initial: 0 });
   }
   const values = candidates.labelValues(choices.label);
-  const obvious = values?.filter((v) => ['yes', 'true', 'y', 't', '1', 'positive', 'pos'].includes(v.trim().toLowerCase()));
-  if (choices.positive === undefined && values && !values.every((v) => /^\s*[01]\s*$/.test(v)) && obvious?.length !== 1) {
+  if (choices.positive === undefined && values && !isZeroOne(values) && obviousPositive(values) === undefined) {
     choices.positive = await ask<string>({ type: 'select', name: 'positive', message: `Which value of ${choices.label} does the model predict?`, choices: columnChoices(values), initial: 0 });
   }
   if (choices.passThrough === undefined) {
@@ -71,7 +57,6 @@ async function askChoices(scanned: ScannedFile, given: DataChoices): Promise<Dat
  * shipped sample. The file is read once, whatever is asked after.
  */
 export async function askData(request: DataRequest, mode: InterviewMode): Promise<OwnData | undefined> {
-  refuseChoicesWithoutFile(request);
   let file = request.file;
   if (file === undefined && mode.interactive && !mode.yes) {
     const answer = await ask<string>({ type: 'text', name: 'data', message: 'A sample of your data to build around, CSV or Parquet (Enter: the shipped example)', initial: '' });
@@ -89,8 +74,8 @@ export async function askData(request: DataRequest, mode: InterviewMode): Promis
 export function storedChoices(data: OwnData | undefined): DataChoices {
   if (!data) return {};
   const { fields, primaryKey } = data.schema;
-  const label = fields.find((f) => f.role === 'label');
-  const passThrough = fields.filter((f) => f.role === 'pass-through').map((f) => f.name);
+  const label = labelOf(data.schema);
+  const passThrough = fieldsOf(data.schema, 'pass-through').map((f) => f.name);
   return {
     id: primaryKey,
     ...(label ? { label: label.name } : {}),

@@ -1,6 +1,6 @@
 import { contracts } from '../data/contracts.js';
 import type { ColumnDecision, OwnData } from '../data/infer.js';
-import { formatSchema } from '../data/schema.js';
+import { formatSchema, labelOf } from '../data/schema.js';
 import { synthesize } from '../data/synthesize.js';
 
 /**
@@ -40,7 +40,7 @@ export interface OwnDataContext {
 }
 
 export function ownDataContext(data: OwnData): OwnDataContext {
-  const label = data.schema.fields.find((f) => f.role === 'label');
+  const label = labelOf(data.schema);
   return {
     file: data.file,
     rows: data.rows,
