@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const budgets = { src: { api: 700, csv: 600, table: 600 }, tests: { api: 450, csv: 450, table: 450 } };
-const ceilings = { src: { api: 986, csv: 823, table: 887 }, tests: { api: 488, csv: 413, table: 500 } };
+const ceilings = { src: { api: 988, csv: 823, table: 887 }, tests: { api: 488, csv: 413, table: 500 } };
 
 /** Lines of every .py file under `dir`, as `wc -l` counts them (a last line without a newline counts too). */
 function pythonLines(dir) {

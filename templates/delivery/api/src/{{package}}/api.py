@@ -136,11 +136,13 @@ def json_bodies(app: ASGIApp) -> ASGIApp:
     uvicorn sets no limit), as FastAPI reads it: FastAPI hands the HTTPException to `refused`."""
 
     async def checked(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
         size = 0
 
         async def receive_json() -> Message:
             nonlocal size
-            kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
             if kind != b"application/json":
                 raise HTTPException(415, "send the body as JSON (Content-Type: application/json)")
             message = await receive()
@@ -152,6 +154,6 @@ def json_bodies(app: ASGIApp) -> ASGIApp:
                 raise HTTPException(413, f"the body is over {MAX_BODY_BYTES} bytes")
             return message
 
-        await app(scope, receive_json if scope["type"] == "http" else receive, send)
+        await app(scope, receive_json, send)
 
     return checked
